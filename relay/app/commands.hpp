@@ -1,0 +1,43 @@
+// The relay's command-line verbs. Each returns the process exit code: 0 ok, 1 failure, 2 bad usage.
+#pragma once
+
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lifeline::relay::app {
+
+struct InitOptions {
+    std::string data_dir;
+    std::vector<std::string> hostnames;
+};
+int run_init(const InitOptions& options);
+
+struct ServeOptions {
+    std::string data_dir;
+    std::string config_file;  // empty: DATA/relay.toml when present
+    std::optional<std::string> listen;
+    std::optional<int> io_threads;
+    std::optional<std::string> log_level;
+    std::string port_file;  // written with the bound port once listening
+};
+int run_serve(const ServeOptions& options);
+
+struct UserOptions {
+    std::string data_dir;
+    std::string username;
+    std::string role;
+    std::optional<int> tier;
+    std::string display_name;
+    bool json = false;
+};
+int run_user_add(const UserOptions& options, std::istream& password_in);
+int run_user_list(const UserOptions& options);
+int run_user_set_disabled(const UserOptions& options, bool disabled);
+int run_user_passwd(const UserOptions& options, std::istream& password_in);
+
+// Paths inside a data dir.
+std::string database_path(const std::string& data_dir);
+
+}  // namespace lifeline::relay::app

@@ -1,0 +1,44 @@
+// The relay's configuration: embedded defaults, a TOML file on top, command-line flags on top of that.
+#pragma once
+
+#include "shared/core/error.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace lifeline::relay::app {
+
+struct RelayConfig {
+    std::string listen = "0.0.0.0:8443";
+    int io_threads = 2;
+    int worker_threads = 16;  // blocking work: database calls and password hashing
+    std::string log_level = "info";
+    std::string log_format = "text";  // text | json
+    std::int64_t max_body_bytes = 1 << 20;
+    int request_timeout_seconds = 30;
+    int idle_timeout_seconds = 75;
+    int token_ttl_seconds = 12 * 3600;
+    int login_max_failures = 5;
+    int login_lockout_seconds = 300;
+    std::string tls_certificate = "server.pem";  // relative paths are inside the data dir
+    std::string tls_private_key = "server.key";
+};
+
+// Reads a TOML file over the defaults. Unknown keys, wrong types and out-of-range values are
+// errors that name the key (and the line, for syntax errors).
+core::Result<RelayConfig> load_config(const std::string& path, RelayConfig base = {});
+
+// Checks values that flags may also set.
+core::Result<void> validate(const RelayConfig& config);
+
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+};
+// "127.0.0.1:8443", "[::1]:8443", "0.0.0.0:0".
+core::Result<ListenAddress> parse_listen(const std::string& text);
+
+// The commented default file that `init` writes into the data dir.
+std::string default_config_text();
+
+}  // namespace lifeline::relay::app

@@ -1,0 +1,127 @@
+// `lifeline-relay serve`: wires config, store, auth and the HTTPS API together and runs until SIGTERM.
+#include "relay/app/commands.hpp"
+#include "relay/app/config.hpp"
+#include "relay/http/api.hpp"
+#include "relay/http/server.hpp"
+#include "relay/store/sqlite/database.hpp"
+#include "relay/store/sqlite/sqlite_store.hpp"
+#include "shared/core/log.hpp"
+#include "shared/net/tls.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace lifeline::relay::app {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string in_data_dir(const std::string& data_dir, const std::string& path) {
+    fs::path p(path);
+    return p.is_absolute() ? p.string() : (fs::path(data_dir) / p).string();
+}
+
+void write_port_file(const std::string& path, std::uint16_t port) {
+    // Written whole under another name and renamed, so a reader never sees half a number.
+    std::string temp = path + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        out << port << "\n";
+        if (!out) throw std::runtime_error("cannot write " + temp);
+    }
+    fs::rename(temp, path);
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+    if (!fs::exists(database_path(options.data_dir))) {
+        std::cerr << "lifeline-relay serve: " << options.data_dir
+                  << " is not a relay data dir (no lifeline.db); create one with: lifeline-relay init --data "
+                  << options.data_dir << "\n";
+        return 2;
+    }
+    std::string config_file = options.config_file;
+    if (config_file.empty() && fs::exists(fs::path(options.data_dir) / "relay.toml")) {
+        config_file = (fs::path(options.data_dir) / "relay.toml").string();
+    }
+    RelayConfig config;
+    if (!config_file.empty()) {
+        auto loaded = load_config(config_file);
+        if (!loaded) {
+            std::cerr << "lifeline-relay serve: invalid configuration: " << loaded.error().message << "\n";
+            return 2;
+        }
+        config = *loaded;
+    }
+    if (options.listen) config.listen = *options.listen;
+    if (options.io_threads) config.io_threads = *options.io_threads;
+    if (options.log_level) config.log_level = *options.log_level;
+    if (auto ok = validate(config); !ok) {
+        std::cerr << "lifeline-relay serve: " << ok.error().message << "\n";
+        return 2;
+    }
+    core::init_logging(config.log_level, config.log_format == "json");
+    auto listen = parse_listen(config.listen).value();
+
+    try {
+        store::sqlite::Database db(database_path(options.data_dir), false);
+        store::sqlite::SqliteUserStore users(db);
+        store::sqlite::SqliteTicketStore tickets(db);
+        core::SystemClock clock;
+        auth::LoginThrottle throttle(
+            auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)},
+            clock);
+
+        auto tls = net::make_server_tls_context(in_data_dir(options.data_dir, config.tls_certificate),
+                                                in_data_dir(options.data_dir, config.tls_private_key));
+        asio::io_context io(config.io_threads);
+        asio::thread_pool blocking(static_cast<std::size_t>(config.worker_threads));
+        http::ApiContext api{users, tickets, throttle, clock, blocking, std::chrono::seconds(config.token_ttl_seconds)};
+        http::Router router(http::make_authenticator(api));
+        http::register_auth_routes(router, api);
+        http::register_user_routes(router, api);
+        http::register_ticket_routes(router, api);
+
+        http::ServerOptions server_options;
+        server_options.host = listen.host;
+        server_options.port = listen.port;
+        server_options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
+        server_options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
+        server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+        http::HttpsServer server(io, tls, router, server_options);
+        auto bound = server.listen();
+        server.start();
+
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+            if (ec) return;
+            spdlog::info("relay: signal {} received; finishing in-flight requests", signal);
+            server.shutdown();
+        });
+
+        spdlog::info("relay: listening on https://{}:{} data={} io_threads={} worker_threads={}",
+                     bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string(),
+                     bound.port(), options.data_dir, config.io_threads, config.worker_threads);
+        if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
+
+        std::vector<std::thread> threads;
+        for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+        io.run();
+        for (auto& t : threads) t.join();
+        blocking.join();
+        spdlog::info("relay: stopped cleanly");
+        return 0;
+    } catch (const std::exception& e) {
+        spdlog::critical("relay: {}", e.what());
+        return 1;
+    }
+}
+
+}  // namespace lifeline::relay::app

@@ -1,0 +1,83 @@
+// The REST API v1: what the handlers share, and one registration function per area.
+#pragma once
+
+#include "relay/auth/login_throttle.hpp"
+#include "relay/http/router.hpp"
+#include "relay/store/store.hpp"
+#include "shared/core/clock.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <type_traits>
+
+namespace lifeline::relay::http {
+
+struct ApiContext {
+    store::UserStore& users;
+    store::TicketStore& tickets;
+    auth::LoginThrottle& throttle;
+    const core::Clock& clock;
+    boost::asio::thread_pool& blocking;  // store calls and password hashing run here, never on I/O threads
+    std::chrono::seconds token_ttl{12 * 3600};
+
+    // Runs a blocking call on the pool and resumes the caller on its own executor.
+    //
+    // GCC 12 destroys a closure with captures twice when it is a temporary inside a co_await
+    // expression (GCC PR 100611), so call sites pass lambdas that capture only references, and no
+    // capturing closure of ours is created in the co_await expression here.
+    template <class F>
+    boost::asio::awaitable<std::invoke_result_t<F>> run(F work) {
+        co_return co_await boost::asio::co_spawn(blocking, invoke(std::move(work)), boost::asio::use_awaitable);
+    }
+
+    // run() for calls answering core::Result<T>: an error is thrown as core::ErrorException, which
+    // the router turns into the matching 4xx answer.
+    template <class F>
+    auto call(F work) -> boost::asio::awaitable<typename std::invoke_result_t<F>::value_type> {
+        co_return co_await boost::asio::co_spawn(blocking, invoke_checked(std::move(work)),
+                                                 boost::asio::use_awaitable);
+    }
+
+private:
+    template <class F>
+    static boost::asio::awaitable<std::invoke_result_t<F>> invoke(F work) {
+        co_return work();
+    }
+    template <class F>
+    static auto invoke_checked(F work) -> boost::asio::awaitable<typename std::invoke_result_t<F>::value_type> {
+        auto result = work();
+        if (!result) throw core::ErrorException(result.error());
+        if constexpr (std::is_void_v<typename std::invoke_result_t<F>::value_type>) {
+            co_return;
+        } else {
+            co_return std::move(*result);
+        }
+    }
+};
+
+// Bearer token -> principal through the user store, for the router.
+Authenticator make_authenticator(ApiContext& api);
+
+void register_auth_routes(Router& router, ApiContext& api);
+void register_user_routes(Router& router, ApiContext& api);
+void register_ticket_routes(Router& router, ApiContext& api);
+
+// Handler helpers shared by the API areas.
+template <class T>
+T unwrap(core::Result<T> result) {
+    if (!result) throw core::ErrorException(result.error());
+    return std::move(*result);
+}
+inline void unwrap(core::Result<void> result) {
+    if (!result) throw core::ErrorException(result.error());
+}
+inline core::Error invalid(std::string message) { return core::make_error(core::Errc::invalid_argument, std::move(message)); }
+
+// Checks a free-text field: at most `max` bytes of valid UTF-8 without control characters
+// (newlines and tabs allowed where `multiline`).
+core::Result<void> check_text(std::string_view field, std::string_view value, std::size_t max, bool multiline);
+
+}  // namespace lifeline::relay::http

@@ -1,0 +1,31 @@
+// Building the relay's HTTP answers: protobuf JSON bodies and the uniform {"error":{...}} body.
+#pragma once
+
+#include "shared/core/error.hpp"
+
+#include <boost/beast/http.hpp>
+#include <google/protobuf/message.h>
+
+#include <string>
+#include <string_view>
+
+namespace lifeline::relay::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+
+beast_http::status status_for(core::Errc code);
+
+Response json_response(beast_http::status status, const google::protobuf::Message& message);
+Response error_response(beast_http::status status, std::string_view code, std::string_view message);
+Response error_response(const core::Error& error);
+Response empty_response(beast_http::status status);
+
+// Parses a JSON body into `out` with the protobuf JSON mapping. Unknown fields and wrong types are
+// errors (Errc::invalid_argument) naming what was wrong. An empty body reads as {}.
+core::Result<void> parse_json(std::string_view body, google::protobuf::Message& out);
+
+std::string to_json(const google::protobuf::Message& message);
+
+}  // namespace lifeline::relay::http

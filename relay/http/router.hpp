@@ -1,0 +1,66 @@
+// The route table: method + path pattern -> handler, with the roles allowed. Deny by default: a
+// route without roles must be declared public explicitly.
+#pragma once
+
+#include "relay/http/response.hpp"
+#include "relay/store/store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lifeline::relay::http {
+
+// Everything a handler may look at for one request.
+struct RequestContext {
+    const Request& message;
+    std::string remote_address;
+    std::map<std::string, std::string, std::less<>> path_params;   // {number} -> "LL-000001"
+    std::map<std::string, std::string, std::less<>> query_params;  // decoded; a repeated key keeps the last
+    std::optional<store::Principal> principal;                    // set on every non-public route
+    std::string token_hash;                                       // the caller's bearer token, hashed
+
+    const std::string& param(std::string_view name) const;
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
+
+// Resolves a bearer token (already hashed) to a principal, or nullopt.
+using Authenticator = std::function<boost::asio::awaitable<std::optional<store::Principal>>(const std::string&)>;
+
+struct Access {
+    bool is_public = false;
+    std::vector<v1::Role> roles;
+    static Access anyone() { return {true, {}}; }
+    static Access roles_of(std::initializer_list<v1::Role> roles) { return {false, roles}; }
+};
+
+class Router {
+public:
+    explicit Router(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
+
+    // pattern: "/api/v1/tickets/{number}/claim"; a {name} segment matches one non-empty segment.
+    void add(beast_http::verb method, std::string pattern, Access access, Handler handler);
+
+    // Routes one request. Never throws: handler exceptions become a 500 without details.
+    boost::asio::awaitable<Response> dispatch(const Request& request, const std::string& remote_address);
+
+private:
+    struct Route {
+        beast_http::verb method;
+        std::vector<std::string> segments;
+        Access access;
+        Handler handler;
+    };
+    boost::asio::awaitable<Response> run(const Route& route, RequestContext& context);
+
+    Authenticator authenticate_;
+    std::vector<Route> routes_;
+};
+
+}  // namespace lifeline::relay::http

@@ -1,0 +1,50 @@
+// Input checks shared by the API handlers.
+#include "relay/http/api.hpp"
+
+namespace lifeline::relay::http {
+
+namespace {
+
+// Length of the UTF-8 sequence starting at `s`, or 0 if it is not well-formed (overlongs,
+// surrogates and values past U+10FFFF are rejected).
+std::size_t utf8_sequence(std::string_view s) {
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    unsigned char b0 = byte(0);
+    if (b0 < 0x80) return 1;
+    auto cont = [&](std::size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
+    if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
+    if (b0 >= 0xE0 && b0 <= 0xEF) {
+        if (!cont(1) || !cont(2)) return 0;
+        if (b0 == 0xE0 && byte(1) < 0xA0) return 0;
+        if (b0 == 0xED && byte(1) >= 0xA0) return 0;
+        return 3;
+    }
+    if (b0 >= 0xF0 && b0 <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3)) return 0;
+        if (b0 == 0xF0 && byte(1) < 0x90) return 0;
+        if (b0 == 0xF4 && byte(1) >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+}  // namespace
+
+core::Result<void> check_text(std::string_view field, std::string_view value, std::size_t max, bool multiline) {
+    if (value.size() > max) {
+        return invalid(std::string(field) + " is longer than " + std::to_string(max) + " bytes");
+    }
+    for (std::size_t i = 0; i < value.size();) {
+        unsigned char c = static_cast<unsigned char>(value[i]);
+        if (c < 0x20 || c == 0x7F) {
+            bool allowed = multiline && (c == '\n' || c == '\t' || c == '\r');
+            if (!allowed) return invalid(std::string(field) + " contains a control character");
+        }
+        std::size_t n = utf8_sequence(value.substr(i));
+        if (n == 0) return invalid(std::string(field) + " is not valid UTF-8");
+        i += n;
+    }
+    return {};
+}
+
+}  // namespace lifeline::relay::http

@@ -1,0 +1,119 @@
+// Schema history. Append new migrations at the end; never edit one that has shipped.
+#include "relay/store/sqlite/migrations.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace lifeline::relay::store::sqlite {
+
+namespace {
+
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // 1: users, bearer tokens, tickets with their history and comments.
+    R"sql(
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    role          INTEGER NOT NULL,
+    tier          INTEGER NOT NULL DEFAULT 0,
+    password_hash TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE auth_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX auth_tokens_user ON auth_tokens(user_id);
+
+-- id is the ticket's sequence number: tickets are never deleted, so max(id)+1 is gap-free.
+CREATE TABLE tickets (
+    id                INTEGER PRIMARY KEY,
+    subject           TEXT NOT NULL,
+    description       TEXT NOT NULL,
+    status            INTEGER NOT NULL,
+    priority          INTEGER NOT NULL,
+    urgency           INTEGER NOT NULL,
+    impact            INTEGER NOT NULL,
+    category          TEXT NOT NULL DEFAULT '',
+    grp               TEXT NOT NULL DEFAULT '',
+    tier              INTEGER NOT NULL DEFAULT 1,
+    requester_name    TEXT NOT NULL DEFAULT '',
+    requester_contact TEXT NOT NULL DEFAULT '',
+    assignee          TEXT,
+    channel           TEXT NOT NULL,
+    created_by        TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    resolved_at       INTEGER,
+    device_id         TEXT,
+    system_info       BLOB
+);
+-- The queue's order is priority, then age.
+CREATE INDEX tickets_queue ON tickets(priority, created_at, id);
+CREATE INDEX tickets_status_queue ON tickets(status, priority, created_at, id);
+CREATE INDEX tickets_assignee ON tickets(assignee, priority, created_at, id);
+
+CREATE TABLE ticket_events (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    from_value TEXT NOT NULL DEFAULT '',
+    to_value   TEXT NOT NULL DEFAULT '',
+    note       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);
+
+CREATE TABLE comments (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+    author     TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    internal   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX comments_ticket ON comments(ticket_id, id);
+)sql",
+};
+
+int current_version(Connection& connection) {
+    auto stmt = connection.prepare("PRAGMA user_version");
+    stmt.step();
+    return static_cast<int>(stmt.column_int(0));
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+void apply_migrations(Connection& connection) {
+    int version = current_version(connection);
+    if (version > latest_schema_version()) {
+        throw SqliteError(0, "database schema version " + std::to_string(version) +
+                                 " is newer than this relay understands (" +
+                                 std::to_string(latest_schema_version()) + "); upgrade the relay");
+    }
+    for (int next = version + 1; next <= latest_schema_version(); ++next) {
+        connection.exec("BEGIN IMMEDIATE");
+        try {
+            connection.exec(kMigrations[static_cast<std::size_t>(next - 1)]);
+            connection.exec("PRAGMA user_version = " + std::to_string(next));
+            connection.exec("COMMIT");
+        } catch (...) {
+            connection.exec("ROLLBACK");
+            throw;
+        }
+        spdlog::info("store: applied migration {}", next);
+    }
+}
+
+}  // namespace lifeline::relay::store::sqlite

@@ -1,0 +1,43 @@
+// SQLite implementations of the store interfaces. All SQL of the embedded backend lives here.
+#pragma once
+
+#include "relay/store/sqlite/database.hpp"
+#include "relay/store/store.hpp"
+
+namespace lifeline::relay::store::sqlite {
+
+class SqliteUserStore final : public UserStore {
+public:
+    explicit SqliteUserStore(Database& db) : db_(db) {}
+    core::Result<v1::User> create_user(const NewUser& user, core::SystemTime now) override;
+    std::optional<UserRecord> find_user(const std::string& username) override;
+    std::vector<v1::User> list_users() override;
+    core::Result<v1::User> update_user(const std::string& username, const v1::UpdateUserRequest& change) override;
+    core::Result<void> set_password_hash(const std::string& username, const std::string& hash) override;
+    void store_token(const std::string& token_hash, std::int64_t user_id, core::SystemTime now,
+                     core::SystemTime expires_at) override;
+    std::optional<Principal> find_token(const std::string& token_hash, core::SystemTime now) override;
+    void revoke_token(const std::string& token_hash) override;
+
+private:
+    Database& db_;
+};
+
+class SqliteTicketStore final : public TicketStore {
+public:
+    explicit SqliteTicketStore(Database& db) : db_(db) {}
+    v1::Ticket create_ticket(const NewTicket& ticket, core::SystemTime now) override;
+    core::Result<v1::Ticket> get_ticket(const std::string& number) override;
+    core::Result<v1::TicketPage> list_tickets(const TicketQuery& query) override;
+    core::Result<v1::Ticket> modify_ticket(const std::string& number, const std::string& actor, core::SystemTime now,
+                                           const TicketMutation& mutation) override;
+    core::Result<v1::Comment> add_comment(const std::string& number, const std::string& author,
+                                          const std::string& body, bool internal, core::SystemTime now) override;
+    core::Result<v1::CommentList> list_comments(const std::string& number, bool include_internal) override;
+    core::Result<v1::TicketHistory> ticket_history(const std::string& number) override;
+
+private:
+    Database& db_;
+};
+
+}  // namespace lifeline::relay::store::sqlite

@@ -1,0 +1,329 @@
+// Tickets, their history and comments in SQLite.
+#include "relay/store/sqlite/sqlite_store.hpp"
+
+#include "relay/helpdesk/ticket_rules.hpp"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <charconv>
+
+namespace lifeline::relay::store::sqlite {
+
+using core::Errc;
+using core::make_error;
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+constexpr std::string_view kTicketColumns =
+    "id, subject, description, status, priority, urgency, impact, category, grp, tier, requester_name, "
+    "requester_contact, assignee, channel, created_by, created_at, updated_at, resolved_at, device_id";
+
+v1::Ticket read_ticket(const Statement& row) {
+    v1::Ticket t;
+    t.set_number(helpdesk::format_ticket_number(row.column_int(0)));
+    t.set_subject(row.column_text(1));
+    t.set_description(row.column_text(2));
+    t.set_status(static_cast<v1::Ticket::Status>(row.column_int(3)));
+    t.set_priority(static_cast<v1::Priority>(row.column_int(4)));
+    t.set_urgency(static_cast<v1::Level>(row.column_int(5)));
+    t.set_impact(static_cast<v1::Level>(row.column_int(6)));
+    t.set_category(row.column_text(7));
+    t.set_group(row.column_text(8));
+    t.set_tier(static_cast<int>(row.column_int(9)));
+    t.mutable_requester()->set_name(row.column_text(10));
+    t.mutable_requester()->set_contact(row.column_text(11));
+    t.set_assignee(row.column_text(12));
+    t.set_channel(row.column_text(13));
+    t.set_created_by(row.column_text(14));
+    *t.mutable_created_at() = TimeUtil::MillisecondsToTimestamp(row.column_int(15));
+    *t.mutable_updated_at() = TimeUtil::MillisecondsToTimestamp(row.column_int(16));
+    if (!row.column_is_null(17)) *t.mutable_resolved_at() = TimeUtil::MillisecondsToTimestamp(row.column_int(17));
+    t.set_device_id(row.column_text(18));
+    return t;
+}
+
+core::Result<std::int64_t> ticket_id(const std::string& number) {
+    auto id = helpdesk::parse_ticket_number(number);
+    if (!id) return make_error(Errc::not_found, "no ticket " + number);
+    return *id;
+}
+
+std::optional<v1::Ticket> select_ticket(Connection& c, std::int64_t id, bool with_system_info) {
+    auto& stmt = c.cached("SELECT " + std::string(kTicketColumns) + ", system_info FROM tickets WHERE id = ?");
+    stmt.bind(1, id);
+    if (!stmt.step()) return std::nullopt;
+    v1::Ticket ticket = read_ticket(stmt);
+    if (with_system_info && !stmt.column_is_null(19)) {
+        ticket.mutable_system_info()->ParseFromString(stmt.column_text(19));
+    }
+    stmt.reset();
+    return ticket;
+}
+
+void insert_event(Connection& c, std::int64_t ticket, std::int64_t at, const std::string& actor,
+                  const TicketEventDraft& e) {
+    c.cached("INSERT INTO ticket_events (ticket_id, at, actor, action, from_value, to_value, note) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, ticket)
+        .bind(2, at)
+        .bind(3, actor)
+        .bind(4, e.action)
+        .bind(5, e.from)
+        .bind(6, e.to)
+        .bind(7, e.note)
+        .run();
+}
+
+std::optional<std::int64_t> timestamp_ms(const google::protobuf::Timestamp& t, bool present) {
+    if (!present) return std::nullopt;
+    return TimeUtil::TimestampToMilliseconds(t);
+}
+
+// Cursor: "priority.created_ms.id" of the last row of the previous page.
+struct Cursor {
+    std::int64_t priority = 0, created_at = 0, id = 0;
+};
+
+std::optional<Cursor> parse_cursor(std::string_view text) {
+    Cursor cursor;
+    std::int64_t* parts[] = {&cursor.priority, &cursor.created_at, &cursor.id};
+    const char* p = text.data();
+    const char* end = text.data() + text.size();
+    for (int i = 0; i < 3; ++i) {
+        auto [next, ec] = std::from_chars(p, end, *parts[i]);
+        if (ec != std::errc()) return std::nullopt;
+        p = next;
+        if (i < 2) {
+            if (p == end || *p != '.') return std::nullopt;
+            ++p;
+        }
+    }
+    if (p != end) return std::nullopt;
+    return cursor;
+}
+
+std::string escape_like(std::string_view text) {
+    std::string out;
+    for (char ch : text) {
+        if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+        out.push_back(ch);
+    }
+    return out;
+}
+
+}  // namespace
+
+v1::Ticket SqliteTicketStore::create_ticket(const NewTicket& request, core::SystemTime now) {
+    return db_.write([&](Connection& c) {
+        const v1::Ticket& t = request.ticket;
+        std::int64_t at = core::to_unix_ms(now);
+        auto& insert = c.cached(
+            "INSERT INTO tickets (subject, description, status, priority, urgency, impact, category, grp, tier, "
+            "requester_name, requester_contact, assignee, channel, created_by, created_at, updated_at, device_id, "
+            "system_info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)");
+        insert.bind(1, t.subject())
+            .bind(2, t.description())
+            .bind(3, static_cast<int>(v1::Ticket::NEW))
+            .bind(4, static_cast<int>(t.priority()))
+            .bind(5, static_cast<int>(t.urgency()))
+            .bind(6, static_cast<int>(t.impact()))
+            .bind(7, t.category())
+            .bind(8, t.group())
+            .bind(9, t.tier() > 0 ? t.tier() : 1)
+            .bind(10, t.requester().name())
+            .bind(11, t.requester().contact())
+            .bind(12, t.channel())
+            .bind(13, request.created_by)
+            .bind(14, at)
+            .bind(15, at);
+        if (t.device_id().empty()) insert.bind_null(16);
+        else insert.bind(16, t.device_id());
+        if (t.has_system_info()) insert.bind_blob(17, t.system_info().SerializeAsString());
+        else insert.bind_null(17);
+        insert.run();
+        std::int64_t id = c.last_insert_rowid();
+        insert_event(c, id, at, request.created_by, {"created", "", std::string(helpdesk::status_name(v1::Ticket::NEW)), t.channel()});
+        return *select_ticket(c, id, true);
+    });
+}
+
+core::Result<v1::Ticket> SqliteTicketStore::get_ticket(const std::string& number) {
+    auto id = ticket_id(number);
+    if (!id) return id.error();
+    return db_.read([&](Connection& c) -> core::Result<v1::Ticket> {
+        auto ticket = select_ticket(c, *id, true);
+        if (!ticket) return make_error(Errc::not_found, "no ticket " + number);
+        return *ticket;
+    });
+}
+
+core::Result<v1::TicketPage> SqliteTicketStore::list_tickets(const TicketQuery& query) {
+    std::optional<Cursor> cursor;
+    if (!query.cursor.empty()) {
+        cursor = parse_cursor(query.cursor);
+        if (!cursor) return make_error(Errc::invalid_argument, "the cursor is not one this server gave out");
+    }
+    std::string sql = "SELECT " + std::string(kTicketColumns) + " FROM tickets WHERE 1";
+    if (!query.statuses.empty()) {
+        sql += " AND status IN (";
+        for (std::size_t i = 0; i < query.statuses.size(); ++i) sql += i ? ", ?" : "?";
+        sql += ")";
+    }
+    if (query.priority) sql += " AND priority = ?";
+    if (query.category) sql += " AND category = ?";
+    if (query.group) sql += " AND grp = ?";
+    if (query.assignee) sql += query.assignee->empty() ? " AND assignee IS NULL" : " AND assignee = ?";
+    if (query.text) sql += " AND (subject LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')";
+    if (cursor) sql += " AND (priority, created_at, id) > (?, ?, ?)";
+    sql += " ORDER BY priority, created_at, id LIMIT ?";
+
+    return db_.read([&](Connection& c) -> core::Result<v1::TicketPage> {
+        auto& stmt = c.cached(sql);
+        int index = 1;
+        for (auto status : query.statuses) stmt.bind(index++, static_cast<int>(status));
+        if (query.priority) stmt.bind(index++, static_cast<int>(*query.priority));
+        if (query.category) stmt.bind(index++, *query.category);
+        if (query.group) stmt.bind(index++, *query.group);
+        if (query.assignee && !query.assignee->empty()) stmt.bind(index++, *query.assignee);
+        if (query.text) {
+            std::string pattern = "%" + escape_like(*query.text) + "%";
+            stmt.bind(index++, pattern);
+            stmt.bind(index++, pattern);
+        }
+        if (cursor) {
+            stmt.bind(index++, cursor->priority);
+            stmt.bind(index++, cursor->created_at);
+            stmt.bind(index++, cursor->id);
+        }
+        // One row more than asked tells whether another page exists.
+        stmt.bind(index++, query.limit + 1);
+        v1::TicketPage page;
+        std::int64_t last_priority = 0, last_created = 0, last_id = 0;
+        bool more = false;
+        while (stmt.step()) {
+            if (page.tickets_size() == query.limit) {
+                more = true;
+                break;
+            }
+            *page.add_tickets() = read_ticket(stmt);
+            last_priority = stmt.column_int(4);
+            last_created = stmt.column_int(15);
+            last_id = stmt.column_int(0);
+        }
+        stmt.reset();
+        if (more) {
+            page.set_next_cursor(std::to_string(last_priority) + "." + std::to_string(last_created) + "." +
+                                 std::to_string(last_id));
+        }
+        return page;
+    });
+}
+
+core::Result<v1::Ticket> SqliteTicketStore::modify_ticket(const std::string& number, const std::string& actor,
+                                                          core::SystemTime now, const TicketMutation& mutation) {
+    auto id = ticket_id(number);
+    if (!id) return id.error();
+    return db_.write([&](Connection& c) -> core::Result<v1::Ticket> {
+        auto ticket = select_ticket(c, *id, false);
+        if (!ticket) return make_error(Errc::not_found, "no ticket " + number);
+        std::vector<TicketEventDraft> events;
+        if (auto decided = mutation(*ticket, events); !decided) return decided.error();
+        if (events.empty()) return *select_ticket(c, *id, true);  // nothing changed: no write, no history
+
+        std::int64_t at = core::to_unix_ms(now);
+        auto resolved_at = timestamp_ms(ticket->resolved_at(), ticket->has_resolved_at());
+        c.cached("UPDATE tickets SET subject = ?, status = ?, priority = ?, urgency = ?, impact = ?, category = ?, "
+                 "grp = ?, tier = ?, assignee = ?, updated_at = ?, resolved_at = ? WHERE id = ?")
+            .bind(1, ticket->subject())
+            .bind(2, static_cast<int>(ticket->status()))
+            .bind(3, static_cast<int>(ticket->priority()))
+            .bind(4, static_cast<int>(ticket->urgency()))
+            .bind(5, static_cast<int>(ticket->impact()))
+            .bind(6, ticket->category())
+            .bind(7, ticket->group())
+            .bind(8, ticket->tier())
+            .bind(9, ticket->assignee().empty() ? std::nullopt : std::optional<std::string>(ticket->assignee()))
+            .bind(10, at)
+            .bind(11, resolved_at)
+            .bind(12, *id)
+            .run();
+        for (const auto& e : events) insert_event(c, *id, at, actor, e);
+        return *select_ticket(c, *id, true);
+    });
+}
+
+core::Result<v1::Comment> SqliteTicketStore::add_comment(const std::string& number, const std::string& author,
+                                                         const std::string& body, bool internal,
+                                                         core::SystemTime now) {
+    auto id = ticket_id(number);
+    if (!id) return id.error();
+    return db_.write([&](Connection& c) -> core::Result<v1::Comment> {
+        if (!select_ticket(c, *id, false)) return make_error(Errc::not_found, "no ticket " + number);
+        std::int64_t at = core::to_unix_ms(now);
+        c.cached("INSERT INTO comments (ticket_id, author, body, internal, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(1, *id)
+            .bind(2, author)
+            .bind(3, body)
+            .bind(4, internal ? 1 : 0)
+            .bind(5, at)
+            .run();
+        v1::Comment comment;
+        comment.set_id(c.last_insert_rowid());
+        comment.set_author(author);
+        comment.set_body(body);
+        comment.set_internal(internal);
+        *comment.mutable_created_at() = TimeUtil::MillisecondsToTimestamp(at);
+        insert_event(c, *id, at, author, {internal ? "internal_note" : "public_reply", "", "", ""});
+        c.cached("UPDATE tickets SET updated_at = ? WHERE id = ?").bind(1, at).bind(2, *id).run();
+        return comment;
+    });
+}
+
+core::Result<v1::CommentList> SqliteTicketStore::list_comments(const std::string& number, bool include_internal) {
+    auto id = ticket_id(number);
+    if (!id) return id.error();
+    return db_.read([&](Connection& c) -> core::Result<v1::CommentList> {
+        if (!select_ticket(c, *id, false)) return make_error(Errc::not_found, "no ticket " + number);
+        auto& stmt = c.cached(
+            "SELECT id, author, body, internal, created_at FROM comments WHERE ticket_id = ? AND (internal = 0 OR ?) "
+            "ORDER BY id");
+        stmt.bind(1, *id).bind(2, include_internal ? 1 : 0);
+        v1::CommentList list;
+        while (stmt.step()) {
+            auto* comment = list.add_comments();
+            comment->set_id(stmt.column_int(0));
+            comment->set_author(stmt.column_text(1));
+            comment->set_body(stmt.column_text(2));
+            comment->set_internal(stmt.column_int(3) != 0);
+            *comment->mutable_created_at() = TimeUtil::MillisecondsToTimestamp(stmt.column_int(4));
+        }
+        return list;
+    });
+}
+
+core::Result<v1::TicketHistory> SqliteTicketStore::ticket_history(const std::string& number) {
+    auto id = ticket_id(number);
+    if (!id) return id.error();
+    return db_.read([&](Connection& c) -> core::Result<v1::TicketHistory> {
+        if (!select_ticket(c, *id, false)) return make_error(Errc::not_found, "no ticket " + number);
+        auto& stmt = c.cached(
+            "SELECT id, at, actor, action, from_value, to_value, note FROM ticket_events WHERE ticket_id = ? "
+            "ORDER BY id");
+        stmt.bind(1, *id);
+        v1::TicketHistory history;
+        while (stmt.step()) {
+            auto* e = history.add_events();
+            e->set_id(stmt.column_int(0));
+            *e->mutable_at() = TimeUtil::MillisecondsToTimestamp(stmt.column_int(1));
+            e->set_actor(stmt.column_text(2));
+            e->set_action(stmt.column_text(3));
+            e->set_from(stmt.column_text(4));
+            e->set_to(stmt.column_text(5));
+            e->set_note(stmt.column_text(6));
+        }
+        return history;
+    });
+}
+
+}  // namespace lifeline::relay::store::sqlite

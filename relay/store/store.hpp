@@ -1,0 +1,105 @@
+// Repository interfaces: everything the relay keeps. Calls block; the HTTP layer runs them off its
+// I/O threads. Implementations: store/sqlite (embedded default).
+#pragma once
+
+#include "lifeline.pb.h"
+#include "shared/core/clock.hpp"
+#include "shared/core/error.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lifeline::relay::store {
+
+// ---------------------------------------------------------------- users and tokens
+
+struct NewUser {
+    std::string username;
+    std::string display_name;
+    v1::Role role = v1::ROLE_UNSPECIFIED;
+    int tier = 0;
+    std::string password_hash;
+};
+
+struct UserRecord {
+    std::int64_t id = 0;
+    v1::User user;
+    std::string password_hash;
+};
+
+// Who a valid bearer token belongs to.
+struct Principal {
+    std::int64_t user_id = 0;
+    std::string username;
+    std::string display_name;
+    v1::Role role = v1::ROLE_UNSPECIFIED;
+    int tier = 0;
+};
+
+class UserStore {
+public:
+    virtual ~UserStore() = default;
+    virtual core::Result<v1::User> create_user(const NewUser& user, core::SystemTime now) = 0;
+    virtual std::optional<UserRecord> find_user(const std::string& username) = 0;
+    virtual std::vector<v1::User> list_users() = 0;
+    // Applies the fields present; disabling revokes every token of the user in the same transaction.
+    virtual core::Result<v1::User> update_user(const std::string& username, const v1::UpdateUserRequest& change) = 0;
+    // Replaces the password and revokes every token of the user.
+    virtual core::Result<void> set_password_hash(const std::string& username, const std::string& hash) = 0;
+
+    virtual void store_token(const std::string& token_hash, std::int64_t user_id, core::SystemTime now,
+                             core::SystemTime expires_at) = 0;
+    // The principal for an unexpired token of an enabled user, else nullopt.
+    virtual std::optional<Principal> find_token(const std::string& token_hash, core::SystemTime now) = 0;
+    virtual void revoke_token(const std::string& token_hash) = 0;
+};
+
+// ---------------------------------------------------------------- tickets
+
+struct NewTicket {
+    v1::Ticket ticket;  // subject, description, priority, urgency, impact, category, group, requester, channel, device
+    std::string created_by;
+};
+
+// A change to record in a ticket's history.
+struct TicketEventDraft {
+    std::string action;
+    std::string from;
+    std::string to;
+    std::string note;
+};
+
+// Decides a change from the ticket's current state, inside the write transaction. It edits the
+// ticket in place and lists the history entries; an error leaves the ticket untouched.
+using TicketMutation = std::function<core::Result<void>(v1::Ticket& ticket, std::vector<TicketEventDraft>& events)>;
+
+struct TicketQuery {
+    std::vector<v1::Ticket::Status> statuses;  // empty: any
+    std::optional<v1::Priority> priority;
+    std::optional<std::string> category;
+    std::optional<std::string> group;
+    std::optional<std::string> assignee;  // "" = unassigned
+    std::optional<std::string> text;      // substring of subject or description
+    int limit = 50;
+    std::string cursor;  // from a previous page's next_cursor
+};
+
+class TicketStore {
+public:
+    virtual ~TicketStore() = default;
+    // Commits the ticket and its "created" history entry; answers with the assigned number.
+    virtual v1::Ticket create_ticket(const NewTicket& ticket, core::SystemTime now) = 0;
+    virtual core::Result<v1::Ticket> get_ticket(const std::string& number) = 0;
+    virtual core::Result<v1::TicketPage> list_tickets(const TicketQuery& query) = 0;
+    virtual core::Result<v1::Ticket> modify_ticket(const std::string& number, const std::string& actor,
+                                                   core::SystemTime now, const TicketMutation& mutation) = 0;
+    virtual core::Result<v1::Comment> add_comment(const std::string& number, const std::string& author,
+                                                  const std::string& body, bool internal, core::SystemTime now) = 0;
+    virtual core::Result<v1::CommentList> list_comments(const std::string& number, bool include_internal) = 0;
+    virtual core::Result<v1::TicketHistory> ticket_history(const std::string& number) = 0;
+};
+
+}  // namespace lifeline::relay::store

@@ -1,0 +1,78 @@
+// Relay configuration: defaults, overrides, and errors that name the bad key.
+#include "relay/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace lifeline::relay::app {
+namespace {
+
+class ConfigFile {
+public:
+    explicit ConfigFile(const std::string& text) {
+        path_ = std::filesystem::temp_directory_path() / ("lifeline-config-" + std::to_string(::getpid()) + ".toml");
+        std::ofstream(path_) << text;
+    }
+    ~ConfigFile() { std::filesystem::remove(path_); }
+    std::string path() const { return path_.string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+std::string load_error(const std::string& text) {
+    ConfigFile file(text);
+    auto config = load_config(file.path());
+    return config ? "" : config.error().message;
+}
+
+TEST(Config, the_default_file_written_by_init_loads_to_the_defaults) {
+    ConfigFile file(default_config_text());
+    auto config = load_config(file.path());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->listen, RelayConfig{}.listen);
+    EXPECT_EQ(config->token_ttl_seconds, RelayConfig{}.token_ttl_seconds);
+}
+
+TEST(Config, values_override_the_defaults) {
+    ConfigFile file("listen = \"[::1]:9443\"\nio_threads = 4\n[auth]\nlogin_max_failures = 3\n[log]\nformat = \"json\"\n");
+    auto config = load_config(file.path());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->listen, "[::1]:9443");
+    EXPECT_EQ(config->io_threads, 4);
+    EXPECT_EQ(config->login_max_failures, 3);
+    EXPECT_EQ(config->log_format, "json");
+}
+
+TEST(Config, an_unknown_key_is_named) {
+    auto error = load_error("[http]\nmax_body = 10\n");
+    EXPECT_NE(error.find("'http.max_body'"), std::string::npos) << error;
+    EXPECT_NE(error.find("unknown key"), std::string::npos) << error;
+    EXPECT_NE(error.find("line 2"), std::string::npos) << error;
+}
+
+TEST(Config, a_wrong_type_or_range_is_named) {
+    EXPECT_NE(load_error("io_threads = \"two\"\n").find("'io_threads': must be an integer"), std::string::npos);
+    EXPECT_NE(load_error("io_threads = 0\n").find("'io_threads': must be from 1"), std::string::npos);
+    EXPECT_NE(load_error("listen = \"localhost:80\"\n").find("'listen'"), std::string::npos);
+    EXPECT_NE(load_error("[log]\nlevel = \"loud\"\n").find("'log.level'"), std::string::npos);
+    EXPECT_NE(load_error("[nope]\n").find("'nope': unknown section"), std::string::npos);
+}
+
+TEST(Config, a_syntax_error_gives_the_line) {
+    auto error = load_error("io_threads = 2\nlisten = \n");
+    EXPECT_NE(error.find("line 2"), std::string::npos) << error;
+}
+
+TEST(Config, listen_addresses_parse_for_both_families) {
+    EXPECT_EQ(parse_listen("127.0.0.1:8443")->port, 8443);
+    EXPECT_EQ(parse_listen("[::1]:0")->host, "::1");
+    EXPECT_FALSE(parse_listen("127.0.0.1"));
+    EXPECT_FALSE(parse_listen("127.0.0.1:70000"));
+    EXPECT_FALSE(parse_listen("[::1:80"));
+}
+
+}  // namespace
+}  // namespace lifeline::relay::app
