@@ -1,6 +1,7 @@
 // The relay's command-line verbs. Each returns the process exit code: 0 ok, 1 failure, 2 bad usage.
 #pragma once
 
+#include <cstdint>
 #include <istream>
 #include <optional>
 #include <string>
@@ -36,6 +37,18 @@ int run_user_add(const UserOptions& options, std::istream& password_in);
 int run_user_list(const UserOptions& options);
 int run_user_set_disabled(const UserOptions& options, bool disabled);
 int run_user_passwd(const UserOptions& options, std::istream& password_in);
+
+struct EnrollTokenOptions {
+    std::string data_dir;
+    std::string group;
+    std::string expires = "7d";  // N followed by s, m, h or d
+    int uses = 1;
+    std::int64_t id = 0;  // for revoke
+    bool json = false;
+};
+int run_enroll_token_create(const EnrollTokenOptions& options);
+int run_enroll_token_list(const EnrollTokenOptions& options);
+int run_enroll_token_revoke(const EnrollTokenOptions& options);
 
 // Paths inside a data dir.
 std::string database_path(const std::string& data_dir);

@@ -49,6 +49,22 @@ int main(int argc, char** argv) {
     passwd_cmd->add_option("--username", user.username)->required();
     passwd_cmd->add_flag("--password-stdin", password_stdin, "read the password from standard input")->required();
 
+    EnrollTokenOptions token;
+    auto* token_cmd = app.add_subcommand("enroll-token", "manage the tokens that let machines enroll as agents");
+    token_cmd->require_subcommand(1);
+    auto* token_create = token_cmd->add_subcommand("create", "create a token; prints it and the CA fingerprint");
+    token_create->add_option("--data", token.data_dir)->required();
+    token_create->add_option("--group", token.group, "device group the enrolled machines join");
+    token_create->add_option("--expires", token.expires, "lifetime: N followed by s, m, h or d (default 7d)");
+    token_create->add_option("--uses", token.uses, "how many machines may enroll with it (default 1)");
+    token_create->add_flag("--json", token.json, "print {\"token\":...,\"caFingerprint\":...}");
+    auto* token_list = token_cmd->add_subcommand("list", "list tokens (never the secrets)");
+    token_list->add_option("--data", token.data_dir)->required();
+    token_list->add_flag("--json", token.json, "one JSON object per line");
+    auto* token_revoke = token_cmd->add_subcommand("revoke", "revoke a token by id");
+    token_revoke->add_option("--data", token.data_dir)->required();
+    token_revoke->add_option("--id", token.id, "the id shown by create and list")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -64,6 +80,9 @@ int main(int argc, char** argv) {
         if (*disable_cmd) return run_user_set_disabled(user, true);
         if (*enable_cmd) return run_user_set_disabled(user, false);
         if (*passwd_cmd) return run_user_passwd(user, std::cin);
+        if (*token_create) return run_enroll_token_create(token);
+        if (*token_list) return run_enroll_token_list(token);
+        if (*token_revoke) return run_enroll_token_revoke(token);
     } catch (const std::exception& e) {
         std::cerr << "lifeline-relay: " << e.what() << "\n";
         return 1;

@@ -74,6 +74,7 @@ int run_serve(const ServeOptions& options) {
         store::sqlite::Database db(database_path(options.data_dir), false);
         store::sqlite::SqliteUserStore users(db);
         store::sqlite::SqliteTicketStore tickets(db);
+        store::sqlite::SqliteDeviceStore devices(db);
         core::SystemClock clock;
         auth::LoginThrottle throttle(
             auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)},
@@ -83,11 +84,12 @@ int run_serve(const ServeOptions& options) {
                                                 in_data_dir(options.data_dir, config.tls_private_key));
         asio::io_context io(config.io_threads);
         asio::thread_pool blocking(static_cast<std::size_t>(config.worker_threads));
-        http::ApiContext api{users, tickets, throttle, clock, blocking, std::chrono::seconds(config.token_ttl_seconds)};
+        http::ApiContext api{users, tickets, devices, throttle, clock, blocking, std::chrono::seconds(config.token_ttl_seconds)};
         http::Router router(http::make_authenticator(api));
         http::register_auth_routes(router, api);
         http::register_user_routes(router, api);
         http::register_ticket_routes(router, api);
+        http::register_agent_routes(router, api);
 
         http::ServerOptions server_options;
         server_options.host = listen.host;

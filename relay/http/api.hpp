@@ -18,6 +18,7 @@ namespace lifeline::relay::http {
 struct ApiContext {
     store::UserStore& users;
     store::TicketStore& tickets;
+    store::DeviceStore& devices;
     auth::LoginThrottle& throttle;
     const core::Clock& clock;
     boost::asio::thread_pool& blocking;  // store calls and password hashing run here, never on I/O threads
@@ -64,6 +65,7 @@ Authenticator make_authenticator(ApiContext& api);
 void register_auth_routes(Router& router, ApiContext& api);
 void register_user_routes(Router& router, ApiContext& api);
 void register_ticket_routes(Router& router, ApiContext& api);
+void register_agent_routes(Router& router, ApiContext& api);
 
 // Handler helpers shared by the API areas.
 template <class T>

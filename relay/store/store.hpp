@@ -102,4 +102,37 @@ public:
     virtual core::Result<v1::TicketHistory> ticket_history(const std::string& number) = 0;
 };
 
+// ---------------------------------------------------------------- devices (agents)
+
+struct NewEnrollmentToken {
+    std::string token_hash;
+    std::string group;
+    core::SystemTime expires_at;
+    int uses_allowed = 1;
+    std::string created_by;
+};
+
+struct EnrollmentClaim {
+    std::string token_hash;
+    std::string hostname;
+    std::string machine_id;
+    std::string new_device_id;  // used only when the machine is new
+    std::string secret_hash;
+};
+
+class DeviceStore {
+public:
+    virtual ~DeviceStore() = default;
+    virtual v1::EnrollmentToken create_enrollment_token(const NewEnrollmentToken& token, core::SystemTime now) = 0;
+    virtual std::vector<v1::EnrollmentToken> list_enrollment_tokens() = 0;
+    virtual core::Result<v1::EnrollmentToken> revoke_enrollment_token(std::int64_t id) = 0;
+    // Spends one use of a valid token and creates the device, or gives a known machine (same
+    // machine id) a new credential, in one transaction: a single-use token enrolls one machine
+    // however many race for it. Errc::unauthenticated names why a token is refused.
+    virtual core::Result<v1::Device> enroll_device(const EnrollmentClaim& claim, core::SystemTime now) = 0;
+    virtual std::vector<v1::Device> list_devices() = 0;
+    virtual core::Result<v1::Device> get_device(const std::string& id) = 0;
+    virtual core::Result<v1::Device> revoke_device(const std::string& id) = 0;
+};
+
 }  // namespace lifeline::relay::store

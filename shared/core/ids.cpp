@@ -23,6 +23,11 @@ std::string random_token() {
     return base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+std::string random_hex(std::size_t bytes) {
+    auto raw = random_bytes(bytes);
+    return to_hex(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+}
+
 std::string random_password() {
     // No 0/O, 1/l/I: the password is read off a terminal and typed by a person.
     static constexpr std::string_view kAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

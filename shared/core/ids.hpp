@@ -14,6 +14,9 @@ std::vector<unsigned char> random_bytes(std::size_t count);
 // A bearer secret: 256 random bits, base64url without padding (43 characters).
 std::string random_token();
 
+// `bytes` random bytes as lower-case hex: identifiers that are unguessable but not secret.
+std::string random_hex(std::size_t bytes);
+
 // A readable random password for first-run accounts: 20 characters from an unambiguous alphabet.
 std::string random_password();
 

@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -82,6 +82,34 @@ CREATE TABLE comments (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX comments_ticket ON comments(ticket_id, id);
+)sql",
+    // 2: enrollment tokens and enrolled devices (agents).
+    R"sql(
+CREATE TABLE enrollment_tokens (
+    id           INTEGER PRIMARY KEY,
+    token_hash   TEXT NOT NULL UNIQUE,
+    grp          TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    uses_allowed INTEGER NOT NULL,
+    uses         INTEGER NOT NULL DEFAULT 0,
+    revoked      INTEGER NOT NULL DEFAULT 0,
+    created_by   TEXT NOT NULL
+);
+
+CREATE TABLE devices (
+    id           TEXT PRIMARY KEY,
+    machine_id   TEXT NOT NULL UNIQUE,
+    hostname     TEXT NOT NULL,
+    grp          TEXT NOT NULL DEFAULT '',
+    secret_hash  TEXT NOT NULL,
+    enrolled_at  INTEGER NOT NULL,
+    revoked      INTEGER NOT NULL DEFAULT 0,
+    last_seen    INTEGER,
+    enrolled_with INTEGER REFERENCES enrollment_tokens(id),
+    system_info  BLOB
+) WITHOUT ROWID;
+CREATE INDEX tickets_device ON tickets(device_id, status);
 )sql",
 };
 

@@ -40,4 +40,19 @@ private:
     Database& db_;
 };
 
+class SqliteDeviceStore final : public DeviceStore {
+public:
+    explicit SqliteDeviceStore(Database& db) : db_(db) {}
+    v1::EnrollmentToken create_enrollment_token(const NewEnrollmentToken& token, core::SystemTime now) override;
+    std::vector<v1::EnrollmentToken> list_enrollment_tokens() override;
+    core::Result<v1::EnrollmentToken> revoke_enrollment_token(std::int64_t id) override;
+    core::Result<v1::Device> enroll_device(const EnrollmentClaim& claim, core::SystemTime now) override;
+    std::vector<v1::Device> list_devices() override;
+    core::Result<v1::Device> get_device(const std::string& id) override;
+    core::Result<v1::Device> revoke_device(const std::string& id) override;
+
+private:
+    Database& db_;
+};
+
 }  // namespace lifeline::relay::store::sqlite
