@@ -3,11 +3,13 @@
 #include "relay/app/config.hpp"
 #include "relay/http/api.hpp"
 #include "relay/http/server.hpp"
+#include "relay/ws/agent_hub.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 #include "shared/core/log.hpp"
 #include "shared/net/tls.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <filesystem>
@@ -98,6 +100,20 @@ int run_serve(const ServeOptions& options) {
         server_options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
         server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
         http::HttpsServer server(io, tls, router, server_options);
+        ws::AgentHub agents(api, ws::AgentHubOptions{});
+        api.presence = &agents;
+        server.on_upgrade("/v1/agent", [&agents](auto&& stream, auto&& request, std::string remote) {
+            auto executor = stream.get_executor();
+            asio::co_spawn(executor, agents.accept(std::move(stream), std::move(request), std::move(remote)),
+                           [](std::exception_ptr error) {
+                               if (!error) return;
+                               try {
+                                   std::rethrow_exception(error);
+                               } catch (const std::exception& e) {
+                                   spdlog::error("agents: channel failed: {}", e.what());
+                               }
+                           });
+        });
         auto bound = server.listen();
         server.start();
 
@@ -106,6 +122,7 @@ int run_serve(const ServeOptions& options) {
             if (ec) return;
             spdlog::info("relay: signal {} received; finishing in-flight requests", signal);
             server.shutdown();
+            agents.shutdown();
         });
 
         spdlog::info("relay: listening on https://{}:{} data={} io_threads={} worker_threads={}",

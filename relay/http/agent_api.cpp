@@ -2,6 +2,7 @@
 #include "relay/http/api.hpp"
 #include "shared/core/ids.hpp"
 
+#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 namespace lifeline::relay::http {
@@ -55,17 +56,39 @@ void register_agent_routes(Router& router, ApiContext& api) {
     router.add(verb::get, "/api/v1/agents", staff, [&api](RequestContext&) -> asio::awaitable<Response> {
         auto devices = co_await api.run([&] { return api.devices.list_devices(); });
         v1::DeviceList list;
-        for (auto& d : devices) *list.add_devices() = std::move(d);
+        for (auto& d : devices) {
+            d.set_online(api.presence && api.presence->online(d.id()));
+            *list.add_devices() = std::move(d);
+        }
         co_return json_response(status::ok, list);
     });
 
     router.add(verb::get, "/api/v1/agents/{id}", staff, [&api](RequestContext& ctx) -> asio::awaitable<Response> {
         auto device = co_await api.call([&] { return api.devices.get_device(ctx.param("id")); });
+        device.set_online(api.presence && api.presence->online(device.id()));
         co_return json_response(status::ok, device);
     });
 
+    router.add(verb::get, "/api/v1/agents/{id}/inventory-changes", staff,
+               [&api](RequestContext& ctx) -> asio::awaitable<Response> {
+                   const std::string& id = ctx.param("id");
+                   co_await api.call([&] { return api.devices.get_device(id); });  // 404 for an unknown device
+                   auto changes = co_await api.run([&] { return api.devices.inventory_changes(id); });
+                   v1::InventoryChangeList list;
+                   for (const auto& [at, change] : changes) {
+                       auto* entry = list.add_changes();
+                       *entry->mutable_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+                           core::to_unix_ms(at));
+                       entry->set_field(change.field);
+                       entry->set_from(change.from);
+                       entry->set_to(change.to);
+                   }
+                   co_return json_response(status::ok, list);
+               });
+
     router.add(verb::post, "/api/v1/agents/{id}/revoke", leads, [&api](RequestContext& ctx) -> asio::awaitable<Response> {
         auto device = co_await api.call([&] { return api.devices.revoke_device(ctx.param("id")); });
+        if (api.presence) api.presence->disconnect(device.id());
         spdlog::info("agents: {} revoked device={} hostname={}", ctx.principal->username, device.id(), device.hostname());
         co_return json_response(status::ok, device);
     });

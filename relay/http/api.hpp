@@ -15,6 +15,15 @@
 
 namespace lifeline::relay::http {
 
+// Which devices hold a live control channel; implemented by the WebSocket hub.
+class DevicePresence {
+public:
+    virtual ~DevicePresence() = default;
+    virtual bool online(const std::string& device_id) = 0;
+    // Drops the device's control channel at once (after a revocation). Any thread.
+    virtual void disconnect(const std::string& device_id) = 0;
+};
+
 struct ApiContext {
     store::UserStore& users;
     store::TicketStore& tickets;
@@ -23,6 +32,7 @@ struct ApiContext {
     const core::Clock& clock;
     boost::asio::thread_pool& blocking;  // store calls and password hashing run here, never on I/O threads
     std::chrono::seconds token_ttl{12 * 3600};
+    DevicePresence* presence = nullptr;  // set once the hub exists
 
     // Runs a blocking call on the pool and resumes the caller on its own executor.
     //

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -22,10 +23,13 @@ using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 struct HttpsServer::Connection {
-    Connection(tcp::socket socket, asio::ssl::context& tls) : stream(std::move(socket), tls) {}
+    Connection(tcp::socket socket, asio::ssl::context& tls)
+        : stream(std::move(socket), tls), executor(stream.get_executor()) {}
     beast::ssl_stream<beast::tcp_stream> stream;
-    bool busy = false;      // a request is being handled; touched only on the strand
-    bool stopping = false;  // touched only on the strand
+    asio::any_io_executor executor;  // kept apart: the stream is moved out on an upgrade
+    bool busy = false;               // a request is being handled; touched only on the strand
+    bool stopping = false;           // touched only on the strand
+    bool upgraded = false;           // the stream now belongs to a WebSocket handler; on the strand
 };
 
 namespace {
@@ -77,11 +81,16 @@ void HttpsServer::shutdown() {
         acceptor_.close(ignored);
     });
     for (auto& c : live) {
-        asio::post(c->stream.get_executor(), [c] {
+        asio::post(c->executor, [c] {
+            if (c->upgraded) return;  // its handler has a shutdown of its own
             c->stopping = true;
             if (!c->busy) beast::get_lowest_layer(c->stream).cancel();
         });
     }
+}
+
+void HttpsServer::on_upgrade(std::string path, UpgradeHandler handler) {
+    upgrades_.emplace(std::move(path), std::move(handler));
 }
 
 void HttpsServer::forget_closed() {
@@ -163,6 +172,17 @@ asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> connection)
             co_await beast_http::async_write(stream, limit_response, kTuple);
             if (read_error == beast_http::error::body_limit) co_await discard_rest(stream);
             break;
+        }
+
+        if (boost::beast::websocket::is_upgrade(parser.get())) {
+            std::string_view target = parser.get().target();
+            auto handler = upgrades_.find(target.substr(0, target.find('?')));
+            if (handler != upgrades_.end()) {
+                connection->upgraded = true;
+                tcp_stream.expires_never();  // the WebSocket layer sets its own timeouts
+                handler->second(std::move(stream), parser.release(), remote);
+                co_return;
+            }
         }
 
         connection->busy = true;

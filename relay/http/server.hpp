@@ -10,9 +10,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +33,11 @@ struct ServerOptions {
     std::chrono::seconds idle_timeout{75};     // a kept-alive connection with nothing to say
 };
 
+// Takes over a connection whose request asks for a WebSocket upgrade on a registered path. Called
+// on the connection's strand; it must start its own work (co_spawn) and return.
+using UpgradeHandler = std::function<void(boost::beast::ssl_stream<boost::beast::tcp_stream>&& stream,
+                                          Request&& request, std::string remote_address)>;
+
 class HttpsServer {
 public:
     HttpsServer(boost::asio::io_context& io, boost::asio::ssl::context& tls, Router& router, ServerOptions options);
@@ -38,6 +47,8 @@ public:
     boost::asio::ip::tcp::endpoint listen();
     void start();
     void shutdown();
+    // Before start(): upgrades to `path` go to `handler` instead of the router.
+    void on_upgrade(std::string path, UpgradeHandler handler);
 
 private:
     struct Connection;
@@ -51,6 +62,7 @@ private:
     ServerOptions options_;
     boost::asio::ip::tcp::acceptor acceptor_;
 
+    std::map<std::string, UpgradeHandler, std::less<>> upgrades_;
     std::mutex connections_mutex_;
     std::vector<std::weak_ptr<Connection>> connections_;
     bool stopping_ = false;

@@ -115,7 +115,7 @@ void register_ticket_routes(Router& router, ApiContext& api) {
     router.add(verb::post, "/api/v1/tickets", staff, [&api](RequestContext& ctx) -> asio::awaitable<Response> {
         v1::CreateTicketRequest request;
         unwrap(parse_json(ctx.message.body(), request));
-        store::NewTicket ticket{unwrap(ticket_from_request(request, *ctx.principal)), ctx.principal->username};
+        store::NewTicket ticket{unwrap(ticket_from_request(request, *ctx.principal)), ctx.principal->username, {}};
         auto created = co_await api.run([&] { return api.tickets.create_ticket(ticket, api.clock.now()); });
         spdlog::info("tickets: {} opened {} channel={} priority={}", ctx.principal->username, created.number(),
                      created.channel(), v1::Priority_Name(created.priority()));

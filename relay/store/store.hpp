@@ -62,6 +62,7 @@ public:
 struct NewTicket {
     v1::Ticket ticket;  // subject, description, priority, urgency, impact, category, group, requester, channel, device
     std::string created_by;
+    std::string idempotency_key;  // with ticket.device_id: a repeat answers the ticket made the first time
 };
 
 // A change to record in a ticket's history.
@@ -100,6 +101,8 @@ public:
                                                   const std::string& body, bool internal, core::SystemTime now) = 0;
     virtual core::Result<v1::CommentList> list_comments(const std::string& number, bool include_internal) = 0;
     virtual core::Result<v1::TicketHistory> ticket_history(const std::string& number) = 0;
+    // The tickets opened from a device, newest first.
+    virtual std::vector<v1::Ticket> device_tickets(const std::string& device_id, int limit) = 0;
 };
 
 // ---------------------------------------------------------------- devices (agents)
@@ -110,6 +113,13 @@ struct NewEnrollmentToken {
     core::SystemTime expires_at;
     int uses_allowed = 1;
     std::string created_by;
+};
+
+// One field of a device's inventory that changed between two snapshots.
+struct InventoryChange {
+    std::string field;
+    std::string from;
+    std::string to;
 };
 
 struct EnrollmentClaim {
@@ -133,6 +143,15 @@ public:
     virtual std::vector<v1::Device> list_devices() = 0;
     virtual core::Result<v1::Device> get_device(const std::string& id) = 0;
     virtual core::Result<v1::Device> revoke_device(const std::string& id) = 0;
+
+    // The enrolled, unrevoked device whose secret hashes to `secret_hash`, else nullopt.
+    virtual std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) = 0;
+    // Stores a fresh snapshot from the device (and the changes `diff` finds against the previous one).
+    virtual void record_snapshot(const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
+                                 const std::function<std::vector<InventoryChange>(const v1::SystemInfo& before,
+                                                                                  const v1::SystemInfo& after)>& diff) = 0;
+    virtual void record_last_seen(const std::string& id, core::SystemTime at) = 0;
+    virtual std::vector<std::pair<core::SystemTime, InventoryChange>> inventory_changes(const std::string& id) = 0;
 };
 
 }  // namespace lifeline::relay::store

@@ -1,6 +1,8 @@
 // Enrollment tokens and enrolled devices in SQLite.
 #include "relay/store/sqlite/sqlite_store.hpp"
 
+#include "shared/core/ids.hpp"
+
 #include <google/protobuf/util/time_util.h>
 
 namespace lifeline::relay::store::sqlite {
@@ -178,6 +180,75 @@ core::Result<v1::Device> SqliteDeviceStore::revoke_device(const std::string& id)
         c.cached("UPDATE devices SET revoked = 1 WHERE id = ?").bind(1, id).run();
         if (c.changes() == 0) return make_error(Errc::not_found, "no device " + id);
         return *select_device(c, id, true);
+    });
+}
+
+std::optional<v1::Device> SqliteDeviceStore::authenticate_device(const std::string& id, const std::string& secret_hash) {
+    return db_.read([&](Connection& c) -> std::optional<v1::Device> {
+        auto& stmt = c.cached("SELECT secret_hash FROM devices WHERE id = ? AND revoked = 0");
+        stmt.bind(1, id);
+        if (!stmt.step()) return std::nullopt;
+        bool match = core::constant_time_equal(stmt.column_text(0), secret_hash);
+        stmt.reset();
+        if (!match) return std::nullopt;
+        return select_device(c, id, false);
+    });
+}
+
+void SqliteDeviceStore::record_snapshot(
+    const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
+    const std::function<std::vector<InventoryChange>(const v1::SystemInfo&, const v1::SystemInfo&)>& diff) {
+    db_.write([&](Connection& c) {
+        std::int64_t at = core::to_unix_ms(now);
+        auto& previous = c.cached("SELECT system_info FROM devices WHERE id = ?");
+        previous.bind(1, id);
+        std::optional<v1::SystemInfo> before;
+        if (previous.step() && !previous.column_is_null(0)) {
+            before.emplace();
+            if (!before->ParseFromString(previous.column_text(0))) before.reset();
+        }
+        previous.reset();
+        // The first snapshot is the baseline, not a change.
+        if (before) {
+            for (const auto& change : diff(*before, info)) {
+                c.cached("INSERT INTO device_inventory_changes (device_id, at, field, from_value, to_value) "
+                         "VALUES (?, ?, ?, ?, ?)")
+                    .bind(1, id)
+                    .bind(2, at)
+                    .bind(3, change.field)
+                    .bind(4, change.from)
+                    .bind(5, change.to)
+                    .run();
+            }
+        }
+        c.cached("UPDATE devices SET system_info = ?, last_seen = ?, hostname = CASE WHEN ? = '' THEN hostname "
+                 "ELSE ? END WHERE id = ?")
+            .bind_blob(1, info.SerializeAsString())
+            .bind(2, at)
+            .bind(3, info.hostname())
+            .bind(4, info.hostname())
+            .bind(5, id)
+            .run();
+    });
+}
+
+void SqliteDeviceStore::record_last_seen(const std::string& id, core::SystemTime at) {
+    db_.write([&](Connection& c) {
+        c.cached("UPDATE devices SET last_seen = ? WHERE id = ?").bind(1, core::to_unix_ms(at)).bind(2, id).run();
+    });
+}
+
+std::vector<std::pair<core::SystemTime, InventoryChange>> SqliteDeviceStore::inventory_changes(const std::string& id) {
+    return db_.read([&](Connection& c) {
+        std::vector<std::pair<core::SystemTime, InventoryChange>> changes;
+        auto& stmt = c.cached(
+            "SELECT at, field, from_value, to_value FROM device_inventory_changes WHERE device_id = ? ORDER BY id");
+        stmt.bind(1, id);
+        while (stmt.step()) {
+            changes.emplace_back(core::from_unix_ms(stmt.column_int(0)),
+                                 InventoryChange{stmt.column_text(1), stmt.column_text(2), stmt.column_text(3)});
+        }
+        return changes;
     });
 }
 

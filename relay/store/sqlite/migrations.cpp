@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -110,6 +110,21 @@ CREATE TABLE devices (
     system_info  BLOB
 ) WITHOUT ROWID;
 CREATE INDEX tickets_device ON tickets(device_id, status);
+)sql",
+    // 3: idempotent ticket creation from agents, and the inventory's change history.
+    R"sql(
+ALTER TABLE tickets ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX tickets_idempotency ON tickets(device_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+CREATE TABLE device_inventory_changes (
+    id         INTEGER PRIMARY KEY,
+    device_id  TEXT NOT NULL REFERENCES devices(id),
+    at         INTEGER NOT NULL,
+    field      TEXT NOT NULL,
+    from_value TEXT NOT NULL,
+    to_value   TEXT NOT NULL
+);
+CREATE INDEX device_inventory_changes_device ON device_inventory_changes(device_id, id);
 )sql",
 };
 

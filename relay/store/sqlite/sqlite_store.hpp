@@ -35,6 +35,7 @@ public:
                                           const std::string& body, bool internal, core::SystemTime now) override;
     core::Result<v1::CommentList> list_comments(const std::string& number, bool include_internal) override;
     core::Result<v1::TicketHistory> ticket_history(const std::string& number) override;
+    std::vector<v1::Ticket> device_tickets(const std::string& device_id, int limit) override;
 
 private:
     Database& db_;
@@ -50,6 +51,12 @@ public:
     std::vector<v1::Device> list_devices() override;
     core::Result<v1::Device> get_device(const std::string& id) override;
     core::Result<v1::Device> revoke_device(const std::string& id) override;
+    std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) override;
+    void record_snapshot(const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
+                         const std::function<std::vector<InventoryChange>(const v1::SystemInfo&,
+                                                                          const v1::SystemInfo&)>& diff) override;
+    void record_last_seen(const std::string& id, core::SystemTime at) override;
+    std::vector<std::pair<core::SystemTime, InventoryChange>> inventory_changes(const std::string& id) override;
 
 private:
     Database& db_;

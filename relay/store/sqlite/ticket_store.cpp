@@ -118,10 +118,19 @@ v1::Ticket SqliteTicketStore::create_ticket(const NewTicket& request, core::Syst
     return db_.write([&](Connection& c) {
         const v1::Ticket& t = request.ticket;
         std::int64_t at = core::to_unix_ms(now);
+        if (!request.idempotency_key.empty()) {
+            auto& seen = c.cached("SELECT id FROM tickets WHERE device_id = ? AND idempotency_key = ?");
+            seen.bind(1, t.device_id()).bind(2, request.idempotency_key);
+            if (seen.step()) {
+                std::int64_t existing = seen.column_int(0);
+                seen.reset();
+                return *select_ticket(c, existing, true);
+            }
+        }
         auto& insert = c.cached(
             "INSERT INTO tickets (subject, description, status, priority, urgency, impact, category, grp, tier, "
             "requester_name, requester_contact, assignee, channel, created_by, created_at, updated_at, device_id, "
-            "system_info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)");
+            "system_info, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)");
         insert.bind(1, t.subject())
             .bind(2, t.description())
             .bind(3, static_cast<int>(v1::Ticket::NEW))
@@ -141,6 +150,8 @@ v1::Ticket SqliteTicketStore::create_ticket(const NewTicket& request, core::Syst
         else insert.bind(16, t.device_id());
         if (t.has_system_info()) insert.bind_blob(17, t.system_info().SerializeAsString());
         else insert.bind_null(17);
+        if (request.idempotency_key.empty()) insert.bind_null(18);
+        else insert.bind(18, request.idempotency_key);
         insert.run();
         std::int64_t id = c.last_insert_rowid();
         insert_event(c, id, at, request.created_by, {"created", "", std::string(helpdesk::status_name(v1::Ticket::NEW)), t.channel()});
@@ -323,6 +334,17 @@ core::Result<v1::TicketHistory> SqliteTicketStore::ticket_history(const std::str
             e->set_note(stmt.column_text(6));
         }
         return history;
+    });
+}
+
+std::vector<v1::Ticket> SqliteTicketStore::device_tickets(const std::string& device_id, int limit) {
+    return db_.read([&](Connection& c) {
+        std::vector<v1::Ticket> tickets;
+        auto& stmt = c.cached("SELECT " + std::string(kTicketColumns) +
+                              " FROM tickets WHERE device_id = ? ORDER BY id DESC LIMIT ?");
+        stmt.bind(1, device_id).bind(2, limit);
+        while (stmt.step()) tickets.push_back(read_ticket(stmt));
+        return tickets;
     });
 }
 

@@ -19,8 +19,8 @@ TEST(Migrations, an_empty_database_reaches_the_latest_version) {
         while (stmt.step()) names.push_back(stmt.column_text(0));
         return names;
     });
-    EXPECT_EQ(tables, (std::vector<std::string>{"auth_tokens", "comments", "devices", "enrollment_tokens", "ticket_events",
-                                        "tickets", "users"}));
+    EXPECT_EQ(tables, (std::vector<std::string>{"auth_tokens", "comments", "device_inventory_changes", "devices",
+                                                "enrollment_tokens", "ticket_events", "tickets", "users"}));
 }
 
 TEST(Migrations, reopening_an_existing_database_keeps_its_data_and_runs_nothing_twice) {

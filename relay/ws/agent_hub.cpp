@@ -1,0 +1,300 @@
+// Control-channel sessions: authentication at the upgrade, the frame loop, presence.
+#include "relay/ws/agent_hub.hpp"
+
+#include "relay/helpdesk/inventory.hpp"
+#include "relay/helpdesk/ticket_rules.hpp"
+#include "shared/core/ids.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
+
+namespace lifeline::relay::ws {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using google::protobuf::util::TimeUtil;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+struct AgentHub::Session {
+    explicit Session(beast::ssl_stream<beast::tcp_stream>&& stream) : ws(std::move(stream)) {}
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
+    v1::Device device;
+    std::string remote;
+};
+
+namespace {
+
+// "Bearer <device id>.<secret>" -> (id, secret)
+std::optional<std::pair<std::string, std::string>> device_credential(const http::Request& request) {
+    auto it = request.find(beast::http::field::authorization);
+    if (it == request.end()) return std::nullopt;
+    std::string_view value = it->value();
+    constexpr std::string_view kScheme = "Bearer ";
+    if (!value.starts_with(kScheme)) return std::nullopt;
+    value.remove_prefix(kScheme.size());
+    auto dot = value.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 == value.size() || value.size() > 256) return std::nullopt;
+    return std::make_pair(std::string(value.substr(0, dot)), std::string(value.substr(dot + 1)));
+}
+
+std::string frame(const v1::RelayToAgent& message) { return message.SerializeAsString(); }
+
+v1::RelayToAgent protocol_error(core::Errc code, std::string message, std::string key = {}, std::int64_t id = 0) {
+    v1::RelayToAgent out;
+    auto* error = out.mutable_error();
+    error->set_code(std::string(core::errc_name(code)));
+    error->set_message(std::move(message));
+    error->set_idempotency_key(std::move(key));
+    error->set_request_id(id);
+    return out;
+}
+
+core::Result<void> check_open_ticket(const v1::OpenTicket& request) {
+    if (request.idempotency_key().empty() || request.idempotency_key().size() > 64) {
+        return http::invalid("idempotencyKey must be 1 to 64 characters");
+    }
+    if (request.subject().find_first_not_of(" \t") == std::string::npos) return http::invalid("subject is required");
+    if (auto ok = http::check_text("subject", request.subject(), 200, false); !ok) return ok;
+    if (auto ok = http::check_text("description", request.description(), 64 << 10, true); !ok) return ok;
+    return http::check_text("category", request.category(), 64, false);
+}
+
+}  // namespace
+
+AgentHub::AgentHub(http::ApiContext& api, AgentHubOptions options) : api_(api), options_(std::move(options)) {}
+
+AgentHub::~AgentHub() = default;
+
+bool AgentHub::online(const std::string& device_id) {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(device_id);
+    return it != sessions_.end() && !it->second.expired();
+}
+
+std::size_t AgentHub::connected_count() {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& [id, weak] : sessions_) n += weak.expired() ? 0 : 1;
+    return n;
+}
+
+void AgentHub::close_session(const std::shared_ptr<Session>& session) {
+    asio::post(session->ws.get_executor(), [session] {
+        beast::error_code ignored;
+        beast::get_lowest_layer(session->ws).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(session->ws).socket().close(ignored);
+    });
+}
+
+void AgentHub::disconnect(const std::string& device_id) {
+    std::shared_ptr<Session> session;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(device_id);
+        if (it != sessions_.end()) session = it->second.lock();
+    }
+    if (session) {
+        spdlog::info("agents: disconnecting device={}", device_id);
+        close_session(session);
+    }
+}
+
+void AgentHub::shutdown() {
+    std::vector<std::shared_ptr<Session>> live;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        for (auto& [id, weak] : sessions_) {
+            if (auto s = weak.lock()) live.push_back(std::move(s));
+        }
+    }
+    for (auto& s : live) close_session(s);
+}
+
+asio::awaitable<void> AgentHub::accept(beast::ssl_stream<beast::tcp_stream> stream, http::Request request,
+                                       std::string remote_address) {
+    auto refuse = [&](beast::http::status status, std::string_view code, std::string_view message) {
+        auto response = http::error_response(status, code, message);
+        response.keep_alive(false);
+        return response;
+    };
+    std::optional<http::Response> refusal;
+    std::optional<v1::Device> device;
+    {
+        bool stopping;
+        {
+            std::lock_guard lock(mutex_);
+            stopping = stopping_;
+        }
+        auto origin = request.find(beast::http::field::origin);
+        auto credential = device_credential(request);
+        if (stopping) {
+            refusal = refuse(beast::http::status::service_unavailable, "unavailable", "the relay is shutting down");
+        } else if (origin != request.end() &&
+                   std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(),
+                             std::string(origin->value())) == options_.allowed_origins.end()) {
+            // A browser page elsewhere must not ride a user's network position into the relay.
+            spdlog::warn("agents: refused a WebSocket from origin {} address={}", std::string(origin->value()),
+                         remote_address);
+            refusal = refuse(beast::http::status::forbidden, "permission_denied", "cross-origin WebSocket refused");
+        } else if (!credential) {
+            refusal = refuse(beast::http::status::unauthorized, "unauthenticated",
+                             "send 'Authorization: Bearer <device id>.<device secret>'");
+        } else {
+            std::string secret_hash = core::sha256_hex(credential->second);
+            const std::string& id = credential->first;
+            device = co_await api_.run([&] { return api_.devices.authenticate_device(id, secret_hash); });
+            if (!device) {
+                spdlog::warn("agents: refused device={} address={}: unknown, revoked or wrong secret", id,
+                             remote_address);
+                refusal = refuse(beast::http::status::unauthorized, "unauthenticated",
+                                 "the device credential is not valid (revoked or re-enrolled?)");
+            }
+        }
+    }
+    if (refusal) {
+        beast::get_lowest_layer(stream).expires_after(options_.handshake_timeout);
+        co_await beast::http::async_write(stream, *refusal, kTuple);
+        co_await stream.async_shutdown(kTuple);
+        co_return;
+    }
+
+    auto session = std::make_shared<Session>(std::move(stream));
+    session->device = std::move(*device);
+    session->remote = std::move(remote_address);
+    websocket::stream_base::timeout timeouts{options_.handshake_timeout, options_.idle_timeout, true};
+    session->ws.set_option(timeouts);
+    session->ws.read_message_max(options_.max_frame_bytes);
+    session->ws.binary(true);
+    session->ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(beast::http::field::server, "lifeline-relay"); }));
+    auto [accept_error] = co_await session->ws.async_accept(request, kTuple);
+    if (accept_error) {
+        spdlog::debug("agents: WebSocket handshake failed for device={}: {}", session->device.id(),
+                      accept_error.message());
+        co_return;
+    }
+    co_await serve(session);
+}
+
+asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
+    const std::string device_id = session->device.id();
+    std::shared_ptr<Session> replaced;
+    {
+        std::lock_guard lock(mutex_);
+        auto& slot = sessions_[device_id];
+        replaced = slot.lock();
+        slot = session;
+    }
+    // One channel per device: a reconnect wins over a half-dead older connection.
+    if (replaced) close_session(replaced);
+    spdlog::info("agents: device={} hostname={} connected from {}", device_id, session->device.hostname(),
+                 session->remote);
+
+    auto& ws = session->ws;
+    beast::flat_buffer buffer;
+    std::string reply;
+    for (;;) {
+        buffer.clear();
+        auto [read_error, bytes] = co_await ws.async_read(buffer, kTuple);
+        if (read_error) {
+            spdlog::info("agents: device={} disconnected: {}", device_id, read_error.message());
+            break;
+        }
+        v1::AgentToRelay message;
+        if (!ws.got_binary() || !message.ParseFromArray(buffer.data().data(), static_cast<int>(buffer.size())) ||
+            message.body_case() == v1::AgentToRelay::BODY_NOT_SET) {
+            spdlog::warn("agents: device={} sent a malformed frame; closing", device_id);
+            reply = frame(protocol_error(core::Errc::invalid_argument, "malformed frame: expected an AgentToRelay"));
+            co_await ws.async_write(asio::buffer(reply), kTuple);
+            co_await ws.async_close(websocket::close_code::policy_error, kTuple);
+            break;
+        }
+
+        v1::RelayToAgent answer;
+        switch (message.body_case()) {
+            case v1::AgentToRelay::kHello: {
+                const v1::SystemInfo& info = message.hello().system_info();
+                auto now = api_.clock.now();
+                co_await api_.run([&] {
+                    api_.devices.record_snapshot(device_id, info, now, helpdesk::diff_inventory);
+                });
+                session->device.set_hostname(info.hostname().empty() ? session->device.hostname() : info.hostname());
+                *session->device.mutable_system_info() = info;
+                continue;  // hello needs no answer
+            }
+            case v1::AgentToRelay::kHeartbeat:
+                *answer.mutable_heartbeat()->mutable_sent_at() =
+                    TimeUtil::MillisecondsToTimestamp(core::to_unix_ms(api_.clock.now()));
+                break;
+            case v1::AgentToRelay::kOpenTicket: {
+                const auto& request = message.open_ticket();
+                if (auto ok = check_open_ticket(request); !ok) {
+                    answer = protocol_error(ok.error().code, ok.error().message, request.idempotency_key());
+                    break;
+                }
+                store::NewTicket ticket;
+                auto& t = ticket.ticket;
+                t.set_subject(request.subject());
+                t.set_description(request.description());
+                t.set_category(request.category());
+                t.set_urgency(v1::MEDIUM);
+                t.set_impact(v1::MEDIUM);
+                t.set_priority(helpdesk::derive_priority(v1::MEDIUM, v1::MEDIUM));
+                t.set_tier(1);
+                t.set_channel("agent");
+                t.set_device_id(device_id);
+                const v1::SystemInfo& info =
+                    request.has_system_info() ? request.system_info() : session->device.system_info();
+                *t.mutable_system_info() = info;
+                t.mutable_requester()->set_name(info.user().empty() ? session->device.hostname() : info.user());
+                t.mutable_requester()->set_contact(session->device.hostname());
+                ticket.created_by = "device:" + device_id;
+                ticket.idempotency_key = request.idempotency_key();
+                auto now = api_.clock.now();
+                auto created = co_await api_.run([&] { return api_.tickets.create_ticket(ticket, now); });
+                spdlog::info("tickets: device={} opened {} channel=agent", device_id, created.number());
+                answer.mutable_ticket_opened()->set_idempotency_key(request.idempotency_key());
+                answer.mutable_ticket_opened()->set_number(created.number());
+                break;
+            }
+            case v1::AgentToRelay::kListTickets: {
+                auto tickets = co_await api_.run([&] { return api_.tickets.device_tickets(device_id, 50); });
+                auto* mine = answer.mutable_my_tickets();
+                mine->set_request_id(message.list_tickets().request_id());
+                for (const auto& t : tickets) {
+                    auto* summary = mine->add_tickets();
+                    summary->set_number(t.number());
+                    summary->set_subject(t.subject());
+                    summary->set_status(t.status());
+                    *summary->mutable_created_at() = t.created_at();
+                    *summary->mutable_updated_at() = t.updated_at();
+                    summary->set_assignee_name(t.assignee());
+                }
+                break;
+            }
+            default:
+                break;
+        }
+        reply = frame(answer);
+        auto [write_error, written] = co_await ws.async_write(asio::buffer(reply), kTuple);
+        if (write_error) break;
+    }
+
+    {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(device_id);
+        if (it != sessions_.end() && it->second.lock() == session) sessions_.erase(it);
+    }
+    auto now = api_.clock.now();
+    co_await api_.run([&] { api_.devices.record_last_seen(device_id, now); });
+}
+
+}  // namespace lifeline::relay::ws

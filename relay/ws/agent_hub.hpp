@@ -1,0 +1,58 @@
+// The agents' control channel, wss://RELAY/v1/agent: authenticates a device before the WebSocket
+// handshake, then serves its protobuf frames (hello, heartbeat, open ticket, list tickets) and
+// knows which devices are online.
+//
+// Threads: accept() runs on the connection's strand (from HttpsServer's upgrade hook); online(),
+// disconnect() and shutdown() may be called from any thread.
+#pragma once
+
+#include "relay/http/api.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace lifeline::relay::ws {
+
+struct AgentHubOptions {
+    std::size_t max_frame_bytes = 1 << 20;
+    std::chrono::seconds handshake_timeout{30};
+    std::chrono::seconds idle_timeout{90};  // a ping goes out at half of it; silence for all of it closes
+    std::vector<std::string> allowed_origins;  // agents send no Origin; browsers always do
+};
+
+class AgentHub final : public http::DevicePresence {
+public:
+    AgentHub(http::ApiContext& api, AgentHubOptions options);
+    ~AgentHub() override;
+
+    // Serves one upgraded connection until it closes.
+    boost::asio::awaitable<void> accept(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
+                                        http::Request request, std::string remote_address);
+
+    bool online(const std::string& device_id) override;
+    void disconnect(const std::string& device_id) override;
+    std::size_t connected_count();
+    // Closes every channel and refuses new ones.
+    void shutdown();
+
+private:
+    struct Session;
+    boost::asio::awaitable<void> serve(std::shared_ptr<Session> session);
+    void close_session(const std::shared_ptr<Session>& session);
+
+    http::ApiContext& api_;
+    AgentHubOptions options_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::weak_ptr<Session>> sessions_;
+    bool stopping_ = false;
+};
+
+}  // namespace lifeline::relay::ws

@@ -1,0 +1,199 @@
+// The agents' control channel through the real relay: authentication at the upgrade, presence,
+// idempotent tickets, inventory, bad frames and revocation.
+#include "tests/support/agent_channel_client.hpp"
+#include "tests/support/api_client.hpp"
+#include "tests/support/relay_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <thread>
+
+namespace lifeline::testing {
+namespace {
+
+class AgentChannelTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        relay_.start();
+        admin_.emplace(relay_.client());
+        admin_->login("admin", relay_.admin_password());
+    }
+
+    // Enrolls a machine and answers its credential.
+    v1::EnrollResponse enroll(const std::string& machine_id) {
+        auto token = run_relay_command({"enroll-token", "create", "--data", relay_.data_dir(), "--json"});
+        std::smatch m;
+        EXPECT_TRUE(std::regex_search(token.out, m, std::regex(R"re("token":"([^"]+)")re")));
+        v1::EnrollRequest request;
+        request.set_token(m[1]);
+        request.set_hostname("host-" + machine_id);
+        request.set_machine_id(machine_id);
+        auto client = relay_.client();
+        auto response = client.request("POST", "/api/v1/agents/enroll", to_json(request));
+        EXPECT_EQ(response.status, 201u) << response.body;
+        v1::EnrollResponse enrolled;
+        from_json(response.body, enrolled);
+        return enrolled;
+    }
+
+    v1::Device device(const std::string& id) {
+        v1::Device d;
+        from_json(admin_->call("GET", "/api/v1/agents/" + id).body, d);
+        return d;
+    }
+
+    static v1::AgentToRelay hello(std::int64_t memory) {
+        v1::AgentToRelay message;
+        auto* info = message.mutable_hello()->mutable_system_info();
+        info->set_hostname("pc-7");
+        info->set_os_name("Debian GNU/Linux 12 (bookworm)");
+        info->set_user("paula");
+        info->set_memory_total(memory);
+        return message;
+    }
+
+    static v1::AgentToRelay open_ticket(const std::string& key, const std::string& subject) {
+        v1::AgentToRelay message;
+        auto* open = message.mutable_open_ticket();
+        open->set_idempotency_key(key);
+        open->set_subject(subject);
+        open->set_description("The screen went black after lunch.");
+        return message;
+    }
+
+    // Waits until the relay's view of the device's presence is `online`.
+    bool wait_online(const std::string& id, bool online) {
+        for (int i = 0; i < 200; ++i) {
+            if (device(id).online() == online) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        return false;
+    }
+
+    RelayProcess relay_;
+    std::optional<ApiClient> admin_;
+};
+
+TEST_F(AgentChannelTest, a_device_goes_online_with_its_inventory_and_offline_when_it_leaves) {
+    auto enrolled = enroll("m-online");
+    AgentChannelClient channel(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(channel.connect(enrolled.device_id(), enrolled.device_secret()), 101u);
+    channel.send(hello(8LL << 30));
+    v1::AgentToRelay beat;
+    beat.mutable_heartbeat();
+    channel.send(beat);
+    EXPECT_TRUE(channel.receive().has_heartbeat());  // hello is processed before the heartbeat's answer
+    auto online = device(enrolled.device_id());
+    EXPECT_TRUE(online.online());
+    EXPECT_EQ(online.os_name(), "Debian GNU/Linux 12 (bookworm)");
+    EXPECT_EQ(online.user(), "paula");
+    EXPECT_EQ(online.system_info().memory_total(), 8LL << 30);
+    channel.close();
+    EXPECT_TRUE(wait_online(enrolled.device_id(), false));
+    EXPECT_TRUE(device(enrolled.device_id()).has_last_seen());
+
+    // The machine got more RAM: the inventory records the change on the next connect.
+    AgentChannelClient again(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(again.connect(enrolled.device_id(), enrolled.device_secret()), 101u);
+    again.send(hello(16LL << 30));
+    again.send(beat);
+    again.receive();
+    v1::InventoryChangeList changes;
+    from_json(admin_->call("GET", "/api/v1/agents/" + enrolled.device_id() + "/inventory-changes").body, changes);
+    ASSERT_EQ(changes.changes_size(), 1);
+    EXPECT_EQ(changes.changes(0).field(), "memory_total");
+    EXPECT_EQ(changes.changes(0).to(), std::to_string(16LL << 30));
+}
+
+TEST_F(AgentChannelTest, get_help_opens_one_ticket_per_idempotency_key) {
+    auto enrolled = enroll("m-help");
+    AgentChannelClient channel(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(channel.connect(enrolled.device_id(), enrolled.device_secret()), 101u);
+    channel.send(hello(8LL << 30));
+    channel.send(open_ticket("key-1", "Screen went black"));
+    auto first = channel.receive();
+    ASSERT_TRUE(first.has_ticket_opened()) << first.DebugString();
+    EXPECT_EQ(first.ticket_opened().idempotency_key(), "key-1");
+    channel.send(open_ticket("key-1", "Screen went black"));  // a retry after a lost answer
+    auto retry = channel.receive();
+    EXPECT_EQ(retry.ticket_opened().number(), first.ticket_opened().number());
+
+    v1::Ticket ticket;
+    from_json(admin_->call("GET", "/api/v1/tickets/" + first.ticket_opened().number()).body, ticket);
+    EXPECT_EQ(ticket.channel(), "agent");
+    EXPECT_EQ(ticket.device_id(), enrolled.device_id());
+    EXPECT_EQ(ticket.requester().name(), "paula");
+    EXPECT_EQ(ticket.system_info().os_name(), "Debian GNU/Linux 12 (bookworm)");
+    v1::TicketPage page;
+    from_json(admin_->call("GET", "/api/v1/tickets").body, page);
+    EXPECT_EQ(page.tickets_size(), 1);
+
+    v1::AgentToRelay list;
+    list.mutable_list_tickets()->set_request_id(7);
+    channel.send(list);
+    auto mine = channel.receive();
+    ASSERT_TRUE(mine.has_my_tickets());
+    EXPECT_EQ(mine.my_tickets().request_id(), 7);
+    ASSERT_EQ(mine.my_tickets().tickets_size(), 1);
+    EXPECT_EQ(mine.my_tickets().tickets(0).status(), v1::Ticket::NEW);
+
+    channel.send(open_ticket("key-2", ""));
+    auto refused = channel.receive();
+    ASSERT_TRUE(refused.has_error());
+    EXPECT_EQ(refused.error().code(), "invalid_argument");
+    EXPECT_EQ(refused.error().idempotency_key(), "key-2");
+}
+
+TEST_F(AgentChannelTest, bad_credentials_and_foreign_origins_are_refused_before_the_handshake) {
+    auto enrolled = enroll("m-auth");
+    AgentChannelClient channel(relay_.port(), relay_.ca_file());
+    EXPECT_EQ(channel.connect(enrolled.device_id(), "wrong-secret"), 401u);
+    EXPECT_EQ(channel.connect("d-unknown", enrolled.device_secret()), 401u);
+    EXPECT_EQ(channel.connect(enrolled.device_id(), enrolled.device_secret(), "https://evil.example"), 403u);
+    EXPECT_EQ(channel.connect(enrolled.device_id(), enrolled.device_secret()), 101u);
+}
+
+TEST_F(AgentChannelTest, a_malformed_frame_closes_only_its_own_channel) {
+    auto good = enroll("m-good");
+    auto bad = enroll("m-bad");
+    AgentChannelClient well_behaved(relay_.port(), relay_.ca_file());
+    AgentChannelClient broken(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(well_behaved.connect(good.device_id(), good.device_secret()), 101u);
+    ASSERT_EQ(broken.connect(bad.device_id(), bad.device_secret()), 101u);
+    broken.send_raw(std::string("\xff\xff\xff\xff garbage", 13));
+    auto error = broken.receive();
+    ASSERT_TRUE(error.has_error());
+    EXPECT_EQ(error.error().code(), "invalid_argument");
+    EXPECT_TRUE(broken.closed_by_relay());
+
+    AgentChannelClient text_sender(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(text_sender.connect(bad.device_id(), bad.device_secret()), 101u);
+    text_sender.send_raw("{\"hello\":{}}", false);  // JSON in a text frame is not the protocol
+    EXPECT_TRUE(text_sender.receive().has_error());
+
+    AgentChannelClient oversized(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(oversized.connect(bad.device_id(), bad.device_secret()), 101u);
+    oversized.send_raw(std::string((1 << 20) + 1, 'x'));
+    EXPECT_TRUE(oversized.closed_by_relay());
+
+    v1::AgentToRelay beat;
+    beat.mutable_heartbeat();
+    well_behaved.send(beat);
+    EXPECT_TRUE(well_behaved.receive().has_heartbeat());
+}
+
+TEST_F(AgentChannelTest, a_revoked_device_is_disconnected_at_once_and_stays_out) {
+    auto enrolled = enroll("m-revoked");
+    AgentChannelClient channel(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(channel.connect(enrolled.device_id(), enrolled.device_secret()), 101u);
+    ASSERT_TRUE(wait_online(enrolled.device_id(), true));
+    ASSERT_EQ(admin_->call("POST", "/api/v1/agents/" + enrolled.device_id() + "/revoke").status, 200u);
+    EXPECT_TRUE(channel.closed_by_relay(std::chrono::seconds(5)));
+    AgentChannelClient again(relay_.port(), relay_.ca_file());
+    EXPECT_EQ(again.connect(enrolled.device_id(), enrolled.device_secret()), 401u);
+    EXPECT_FALSE(device(enrolled.device_id()).online());
+}
+
+}  // namespace
+}  // namespace lifeline::testing
