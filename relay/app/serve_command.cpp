@@ -12,6 +12,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -38,6 +40,18 @@ void write_port_file(const std::string& path, std::uint16_t port) {
         if (!out) throw std::runtime_error("cannot write " + temp);
     }
     fs::rename(temp, path);
+}
+
+// Every agent holds a connection: the default soft limit of 1024 descriptors would cap a relay at
+// about a thousand machines, so take what the hard limit allows.
+rlim_t raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    return limit.rlim_cur;
 }
 
 }  // namespace
@@ -70,6 +84,7 @@ int run_serve(const ServeOptions& options) {
         return 2;
     }
     core::init_logging(config.log_level, config.log_format == "json");
+    auto descriptors = raise_descriptor_limit();
     auto listen = parse_listen(config.listen).value();
 
     try {
@@ -125,9 +140,10 @@ int run_serve(const ServeOptions& options) {
             agents.shutdown();
         });
 
-        spdlog::info("relay: listening on https://{}:{} data={} io_threads={} worker_threads={}",
+        spdlog::info("relay: listening on https://{}:{} data={} io_threads={} worker_threads={} max_descriptors={}",
                      bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string(),
-                     bound.port(), options.data_dir, config.io_threads, config.worker_threads);
+                     bound.port(), options.data_dir, config.io_threads, config.worker_threads,
+                     static_cast<unsigned long long>(descriptors));
         if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
 
         std::vector<std::thread> threads;

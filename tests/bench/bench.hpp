@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <utility>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,5 +34,15 @@ struct TicketBenchOptions {
     double max_seconds = 600;  // the whole run stops by then
 };
 int run_ticket_bench(const TicketBenchOptions& options);
+
+struct AgentBenchOptions {
+    int agents = 1'000;
+    int ramp_seconds = 120;  // time allowed for all to connect
+    int idle_seconds = 60;   // then they idle with heartbeats while the relay is measured
+};
+int run_agent_bench(const AgentBenchOptions& options);
+
+// utime+stime of a process in seconds, and its resident set in MiB, from /proc.
+std::pair<double, double> process_cpu_and_rss(pid_t pid);
 
 }  // namespace lifeline::bench

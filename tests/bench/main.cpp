@@ -14,7 +14,13 @@ int main(int argc, char** argv) {
     tickets_cmd->add_option("--lists", tickets.lists, "queue page requests")->check(CLI::Range(1, 100'000));
     tickets_cmd->add_option("--page-size", tickets.page_size)->check(CLI::Range(1, 200));
     tickets_cmd->add_option("--max-seconds", tickets.max_seconds, "stop after this long")->check(CLI::Range(1.0, 3600.0));
+    lifeline::bench::AgentBenchOptions agents;
+    auto* agents_cmd = app.add_subcommand("agents", "N agents holding the control channel: relay RSS and idle CPU");
+    agents_cmd->add_option("--agents", agents.agents, "simulated agents")->check(CLI::Range(1, 9'000));
+    agents_cmd->add_option("--ramp-seconds", agents.ramp_seconds, "time allowed to connect")->check(CLI::Range(1, 600));
+    agents_cmd->add_option("--idle-seconds", agents.idle_seconds, "measured idle time")->check(CLI::Range(5, 600));
     CLI11_PARSE(app, argc, argv);
     if (*tickets_cmd) return lifeline::bench::run_ticket_bench(tickets);
+    if (*agents_cmd) return lifeline::bench::run_agent_bench(agents);
     return 2;
 }

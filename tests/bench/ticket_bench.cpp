@@ -23,8 +23,9 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// utime+stime of a process in seconds, and its resident set in MiB, from /proc.
-std::pair<double, double> cpu_and_rss(pid_t pid) {
+}  // namespace
+
+std::pair<double, double> process_cpu_and_rss(pid_t pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string line;
     std::getline(stat, line);
@@ -48,8 +49,6 @@ std::pair<double, double> cpu_and_rss(pid_t pid) {
     return {(utime + stime) / ticks, rss_mib};
 }
 
-}  // namespace
-
 int run_ticket_bench(const TicketBenchOptions& options) {
     testing::RelayProcess relay;
     relay.start({"--log-level", "warn"});
@@ -65,7 +64,7 @@ int run_ticket_bench(const TicketBenchOptions& options) {
     std::mutex samples_mutex;
     std::vector<double> create_ms;
     create_ms.reserve(static_cast<std::size_t>(options.creates));
-    auto [cpu_before, rss_before] = cpu_and_rss(relay.pid());
+    auto [cpu_before, rss_before] = process_cpu_and_rss(relay.pid());
     auto started = Clock::now();
     std::vector<std::thread> threads;
     for (int c = 0; c < options.connections; ++c) {
@@ -90,7 +89,7 @@ int run_ticket_bench(const TicketBenchOptions& options) {
     }
     for (auto& t : threads) t.join();
     double create_seconds = ms_since(started) / 1000.0;
-    auto [cpu_after, rss_after] = cpu_and_rss(relay.pid());
+    auto [cpu_after, rss_after] = process_cpu_and_rss(relay.pid());
 
     // The queue view a technician opens most: the first page, all statuses, and the open ones of one priority.
     std::vector<double> list_ms, filtered_ms;
