@@ -94,18 +94,24 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
         {"io_threads", {1, 256, [](RelayConfig& c, std::int64_t v) { c.io_threads = static_cast<int>(v); }}},
         {"worker_threads", {1, 1024, [](RelayConfig& c, std::int64_t v) { c.worker_threads = static_cast<int>(v); }}},
         {"http.max_body_bytes", {1024, 1LL << 30, [](RelayConfig& c, std::int64_t v) { c.max_body_bytes = v; }}},
-        {"http.request_timeout", {1, 3600, [](RelayConfig& c, std::int64_t v) { c.request_timeout_seconds = static_cast<int>(v); }}},
-        {"http.idle_timeout", {1, 3600, [](RelayConfig& c, std::int64_t v) { c.idle_timeout_seconds = static_cast<int>(v); }}},
-        {"auth.token_ttl", {1, 90 * 86400, [](RelayConfig& c, std::int64_t v) { c.token_ttl_seconds = static_cast<int>(v); }}},
-        {"auth.login_max_failures", {1, 1000, [](RelayConfig& c, std::int64_t v) { c.login_max_failures = static_cast<int>(v); }}},
-        {"auth.login_lockout", {1, 86400, [](RelayConfig& c, std::int64_t v) { c.login_lockout_seconds = static_cast<int>(v); }}},
+        {"http.request_timeout",
+         {1, 3600, [](RelayConfig& c, std::int64_t v) { c.request_timeout_seconds = static_cast<int>(v); }}},
+        {"http.idle_timeout",
+         {1, 3600, [](RelayConfig& c, std::int64_t v) { c.idle_timeout_seconds = static_cast<int>(v); }}},
+        {"auth.token_ttl",
+         {1, 90 * 86400, [](RelayConfig& c, std::int64_t v) { c.token_ttl_seconds = static_cast<int>(v); }}},
+        {"auth.login_max_failures",
+         {1, 1000, [](RelayConfig& c, std::int64_t v) { c.login_max_failures = static_cast<int>(v); }}},
+        {"auth.login_lockout",
+         {1, 86400, [](RelayConfig& c, std::int64_t v) { c.login_lockout_seconds = static_cast<int>(v); }}},
     };
     const std::map<std::string, StringKey> strings = {
-        {"listen", {[](const std::string& v) -> core::Result<void> {
-                        if (auto l = parse_listen(v); !l) return l.error();
-                        return {};
-                    },
-                    [](RelayConfig& c, std::string v) { c.listen = std::move(v); }}},
+        {"listen",
+         {[](const std::string& v) -> core::Result<void> {
+              if (auto l = parse_listen(v); !l) return l.error();
+              return {};
+          },
+          [](RelayConfig& c, std::string v) { c.listen = std::move(v); }}},
         {"log.level", {any_string, [](RelayConfig& c, std::string v) { c.log_level = std::move(v); }}},
         {"log.format", {any_string, [](RelayConfig& c, std::string v) { c.log_format = std::move(v); }}},
         {"tls.certificate", {any_string, [](RelayConfig& c, std::string v) { c.tls_certificate = std::move(v); }}},

@@ -55,7 +55,8 @@ int run_enroll_token_create(const EnrollTokenOptions& options) {
     if (!is_data_dir(options.data_dir)) return 2;
     auto lifetime = parse_duration(options.expires);
     if (!lifetime) {
-        std::cerr << "lifeline-relay enroll-token create: --expires takes N followed by s, m, h or d (at most a year)\n";
+        std::cerr
+            << "lifeline-relay enroll-token create: --expires takes N followed by s, m, h or d (at most a year)\n";
         return 2;
     }
     if (options.uses < 1 || options.uses > 100'000) {
@@ -72,9 +73,9 @@ int run_enroll_token_create(const EnrollTokenOptions& options) {
         {core::sha256_hex(token), options.group, now + *lifetime, options.uses, "cli"}, now);
     using google::protobuf::util::TimeUtil;
     if (options.json) {
-        std::cout << R"({"token":")" << token << R"(","caFingerprint":")" << fingerprint << R"(","id":)"
-                  << created.id() << R"(,"expiresAt":")" << TimeUtil::ToString(created.expires_at())
-                  << R"(","uses":)" << created.uses_allowed() << R"(,"group":")" << created.group() << "\"}\n";
+        std::cout << R"({"token":")" << token << R"(","caFingerprint":")" << fingerprint << R"(","id":)" << created.id()
+                  << R"(,"expiresAt":")" << TimeUtil::ToString(created.expires_at()) << R"(","uses":)"
+                  << created.uses_allowed() << R"(,"group":")" << created.group() << "\"}\n";
     } else {
         std::cout << "token:           " << token << "\n"
                   << "CA fingerprint:  " << fingerprint << "\n"
@@ -93,8 +94,8 @@ int run_enroll_token_list(const EnrollTokenOptions& options) {
     if (!is_data_dir(options.data_dir)) return 2;
     store::sqlite::Database db(database_path(options.data_dir), false);
     store::sqlite::SqliteDeviceStore devices(db);
-    auto now = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
-        core::to_unix_ms(std::chrono::system_clock::now()));
+    auto now =
+        google::protobuf::util::TimeUtil::MillisecondsToTimestamp(core::to_unix_ms(std::chrono::system_clock::now()));
     for (const auto& t : devices.list_enrollment_tokens()) {
         if (options.json) {
             std::string line;
@@ -102,7 +103,7 @@ int run_enroll_token_list(const EnrollTokenOptions& options) {
             std::cout << line << "\n";
             continue;
         }
-        std::string state = t.revoked()                   ? "revoked"
+        std::string state = t.revoked()                    ? "revoked"
                             : t.uses() >= t.uses_allowed() ? "used up"
                             : t.expires_at() <= now        ? "expired"
                                                            : "valid";

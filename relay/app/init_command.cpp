@@ -95,7 +95,8 @@ int run_init(const InitOptions& options) {
                   << "  CA certificate:  " << (dir / "ca.pem").string() << "\n"
                   << "  CA fingerprint:  " << net::certificate_fingerprint(ca.certificate_pem) << "\n"
                   << "  server names:    ";
-        for (std::size_t i = 0; i < names.size(); ++i) std::cout << (i ? ", " : "") << names[i];
+        for (std::size_t i = 0; i < names.size(); ++i)
+            std::cout << (i ? ", " : "") << names[i];
         std::cout << "\n  admin user:      admin\n"
                   << "  admin password:  " << password << "\n"
                   << "The password is shown only this once. Start the relay with:\n"

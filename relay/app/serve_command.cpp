@@ -3,9 +3,9 @@
 #include "relay/app/config.hpp"
 #include "relay/http/api.hpp"
 #include "relay/http/server.hpp"
-#include "relay/ws/agent_hub.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
+#include "relay/ws/agent_hub.hpp"
 #include "shared/core/log.hpp"
 #include "shared/net/tls.hpp"
 
@@ -94,14 +94,14 @@ int run_serve(const ServeOptions& options) {
         store::sqlite::SqliteDeviceStore devices(db);
         core::SystemClock clock;
         auth::LoginThrottle throttle(
-            auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)},
-            clock);
+            auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)}, clock);
 
         auto tls = net::make_server_tls_context(in_data_dir(options.data_dir, config.tls_certificate),
                                                 in_data_dir(options.data_dir, config.tls_private_key));
         asio::io_context io(config.io_threads);
         asio::thread_pool blocking(static_cast<std::size_t>(config.worker_threads));
-        http::ApiContext api{users, tickets, devices, throttle, clock, blocking, std::chrono::seconds(config.token_ttl_seconds)};
+        http::ApiContext api{
+            users, tickets, devices, throttle, clock, blocking, std::chrono::seconds(config.token_ttl_seconds)};
         http::Router router(http::make_authenticator(api));
         http::register_auth_routes(router, api);
         http::register_user_routes(router, api);
@@ -147,9 +147,11 @@ int run_serve(const ServeOptions& options) {
         if (!options.port_file.empty()) write_port_file(options.port_file, bound.port());
 
         std::vector<std::thread> threads;
-        for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+        for (int i = 1; i < config.io_threads; ++i)
+            threads.emplace_back([&io] { io.run(); });
         io.run();
-        for (auto& t : threads) t.join();
+        for (auto& t : threads)
+            t.join();
         blocking.join();
         spdlog::info("relay: stopped cleanly");
         return 0;

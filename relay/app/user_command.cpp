@@ -70,8 +70,8 @@ int run_user_add(const UserOptions& options, std::istream& password_in) {
     }
     store::sqlite::Database db(database_path(options.data_dir), false);
     store::sqlite::SqliteUserStore users(db);
-    store::NewUser user{options.username, options.display_name.empty() ? options.username : options.display_name,
-                        *role, tier, auth::hash_password(*password)};
+    store::NewUser user{options.username, options.display_name.empty() ? options.username : options.display_name, *role,
+                        tier, auth::hash_password(*password)};
     auto created = users.create_user(user, std::chrono::system_clock::now());
     if (!created) {
         std::cerr << "lifeline-relay user add: " << created.error().message << "\n";

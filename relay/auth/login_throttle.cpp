@@ -9,7 +9,8 @@ namespace lifeline::relay::auth {
 std::string LoginThrottle::key(const std::string& username, const std::string& address) {
     std::string k;
     k.reserve(username.size() + address.size() + 1);
-    for (char c : username) k.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : username)
+        k.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     k.push_back('\n');
     k += address;
     return k;
@@ -34,7 +35,8 @@ void LoginThrottle::record_failure(const std::string& username, const std::strin
     if (++entry.failures < policy_.max_failures) return;
     entry.failures = 0;
     auto duration = policy_.lockout;
-    for (int i = 0; i < entry.lockouts && duration < policy_.max_lockout; ++i) duration *= 2;
+    for (int i = 0; i < entry.lockouts && duration < policy_.max_lockout; ++i)
+        duration *= 2;
     entry.locked_until = now + std::min(duration, policy_.max_lockout);
     ++entry.lockouts;
 }

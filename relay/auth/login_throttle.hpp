@@ -14,10 +14,10 @@
 namespace lifeline::relay::auth {
 
 struct ThrottlePolicy {
-    int max_failures = 5;                        // consecutive failures that start a lockout
-    std::chrono::seconds lockout{300};           // first lockout; each further one doubles
+    int max_failures = 5;               // consecutive failures that start a lockout
+    std::chrono::seconds lockout{300};  // first lockout; each further one doubles
     std::chrono::seconds max_lockout{86'400};
-    std::size_t max_tracked_pairs = 100'000;     // memory bound under a spray from many addresses
+    std::size_t max_tracked_pairs = 100'000;  // memory bound under a spray from many addresses
 };
 
 class LoginThrottle {

@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "$scrypt$";
 constexpr std::uint64_t kLogN = 15;
-constexpr std::uint64_t kBlockSize = 8;  // r
+constexpr std::uint64_t kBlockSize = 8;    // r
 constexpr std::uint64_t kParallelism = 1;  // p
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kKeyBytes = 32;
@@ -86,7 +86,8 @@ std::optional<std::uint64_t> take_parameter(std::string_view& text, std::string_
     std::uint64_t value = 0;
     // Short on purpose: the limits are all far below this, and it rules out overflow.
     std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
     if (digits == 0 || digits > 6) return std::nullopt;
     std::from_chars(text.data(), text.data() + digits, value);
     text.remove_prefix(digits);

@@ -22,10 +22,13 @@ std::vector<store::InventoryChange> diff_inventory(const v1::SystemInfo& before,
 
     auto by_mount = [](const v1::SystemInfo& info) {
         std::map<std::string, const v1::Disk*> disks;
-        for (const auto& d : info.disks()) disks[d.mount_point()] = &d;
+        for (const auto& d : info.disks())
+            disks[d.mount_point()] = &d;
         return disks;
     };
-    auto describe = [](const v1::Disk& d) { return d.device() + " " + d.filesystem() + " " + std::to_string(d.size()); };
+    auto describe = [](const v1::Disk& d) {
+        return d.device() + " " + d.filesystem() + " " + std::to_string(d.size());
+    };
     auto old_disks = by_mount(before);
     auto new_disks = by_mount(after);
     for (const auto& [mount, disk] : old_disks) {

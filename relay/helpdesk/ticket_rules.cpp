@@ -26,7 +26,7 @@ core::Result<void> check_status_transition(Status from, Status to) {
     }
     if (!status_transition_allowed(from, to)) {
         return core::make_error(core::Errc::conflict, "a ticket cannot move from " + std::string(status_name(from)) +
-                                                           " to " + std::string(status_name(to)));
+                                                          " to " + std::string(status_name(to)));
     }
     return {};
 }

@@ -36,8 +36,7 @@ void register_agent_routes(Router& router, ApiContext& api) {
                    unwrap(check_enroll_request(request));
                    std::string secret = core::random_token();
                    store::EnrollmentClaim claim{core::sha256_hex(request.token()), request.hostname(),
-                                                request.machine_id(),
-                                                "d-" + core::random_hex(10),
+                                                request.machine_id(), "d-" + core::random_hex(10),
                                                 core::sha256_hex(secret)};
                    auto enrolled = co_await api.run([&] { return api.devices.enroll_device(claim, api.clock.now()); });
                    if (!enrolled) {
@@ -77,8 +76,8 @@ void register_agent_routes(Router& router, ApiContext& api) {
                    v1::InventoryChangeList list;
                    for (const auto& [at, change] : changes) {
                        auto* entry = list.add_changes();
-                       *entry->mutable_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
-                           core::to_unix_ms(at));
+                       *entry->mutable_at() =
+                           google::protobuf::util::TimeUtil::MillisecondsToTimestamp(core::to_unix_ms(at));
                        entry->set_field(change.field);
                        entry->set_from(change.from);
                        entry->set_to(change.to);
@@ -86,12 +85,14 @@ void register_agent_routes(Router& router, ApiContext& api) {
                    co_return json_response(status::ok, list);
                });
 
-    router.add(verb::post, "/api/v1/agents/{id}/revoke", leads, [&api](RequestContext& ctx) -> asio::awaitable<Response> {
-        auto device = co_await api.call([&] { return api.devices.revoke_device(ctx.param("id")); });
-        if (api.presence) api.presence->disconnect(device.id());
-        spdlog::info("agents: {} revoked device={} hostname={}", ctx.principal->username, device.id(), device.hostname());
-        co_return json_response(status::ok, device);
-    });
+    router.add(verb::post, "/api/v1/agents/{id}/revoke", leads,
+               [&api](RequestContext& ctx) -> asio::awaitable<Response> {
+                   auto device = co_await api.call([&] { return api.devices.revoke_device(ctx.param("id")); });
+                   if (api.presence) api.presence->disconnect(device.id());
+                   spdlog::info("agents: {} revoked device={} hostname={}", ctx.principal->username, device.id(),
+                                device.hostname());
+                   co_return json_response(status::ok, device);
+               });
 }
 
 }  // namespace lifeline::relay::http

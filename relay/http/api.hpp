@@ -48,8 +48,7 @@ struct ApiContext {
     // the router turns into the matching 4xx answer.
     template <class F>
     auto call(F work) -> boost::asio::awaitable<typename std::invoke_result_t<F>::value_type> {
-        co_return co_await boost::asio::co_spawn(blocking, invoke_checked(std::move(work)),
-                                                 boost::asio::use_awaitable);
+        co_return co_await boost::asio::co_spawn(blocking, invoke_checked(std::move(work)), boost::asio::use_awaitable);
     }
 
 private:
@@ -86,7 +85,9 @@ T unwrap(core::Result<T> result) {
 inline void unwrap(core::Result<void> result) {
     if (!result) throw core::ErrorException(result.error());
 }
-inline core::Error invalid(std::string message) { return core::make_error(core::Errc::invalid_argument, std::move(message)); }
+inline core::Error invalid(std::string message) {
+    return core::make_error(core::Errc::invalid_argument, std::move(message));
+}
 
 // Checks a free-text field: at most `max` bytes of valid UTF-8 without control characters
 // (newlines and tabs allowed where `multiline`).

@@ -3,8 +3,8 @@
 
 #include "shared/core/error.hpp"
 
-#include <boost/beast/http.hpp>
 #include <google/protobuf/message.h>
+#include <boost/beast/http.hpp>
 
 #include <string>
 #include <string_view>

@@ -3,8 +3,8 @@
 
 #include "shared/core/ids.hpp"
 
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 
@@ -44,7 +44,8 @@ std::optional<std::string> bearer_token(const Request& request) {
     if (it == request.end()) return std::nullopt;
     std::string_view value = it->value();
     constexpr std::string_view kScheme = "Bearer ";
-    if (value.size() <= kScheme.size() || !std::equal(kScheme.begin(), kScheme.end(), value.begin(), [](char a, char b) {
+    if (value.size() <= kScheme.size() ||
+        !std::equal(kScheme.begin(), kScheme.end(), value.begin(), [](char a, char b) {
             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
         })) {
         return std::nullopt;

@@ -22,8 +22,8 @@ struct RequestContext {
     std::string remote_address;
     std::map<std::string, std::string, std::less<>> path_params;   // {number} -> "LL-000001"
     std::map<std::string, std::string, std::less<>> query_params;  // decoded; a repeated key keeps the last
-    std::optional<store::Principal> principal;                    // set on every non-public route
-    std::string token_hash;                                       // the caller's bearer token, hashed
+    std::optional<store::Principal> principal;                     // set on every non-public route
+    std::string token_hash;                                        // the caller's bearer token, hashed
 
     const std::string& param(std::string_view name) const;
 };

@@ -1,6 +1,7 @@
 // TLS accept loop and per-connection request loop.
 #include "relay/http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,7 +12,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
 
 #include <array>
 
@@ -194,10 +194,10 @@ asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> connection)
         response.set("X-Content-Type-Options", "nosniff");
         response.set(beast_http::field::strict_transport_security, "max-age=31536000");
         response.keep_alive(request.keep_alive() && !connection->stopping);
-        spdlog::debug("http: {} {} {} -> {} in {} us", remote, std::string(request.method_string()),
-                      std::string(request.target()), response.result_int(),
-                      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
-                          .count());
+        spdlog::debug(
+            "http: {} {} {} -> {} in {} us", remote, std::string(request.method_string()),
+            std::string(request.target()), response.result_int(),
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
 
         tcp_stream.expires_after(options_.request_timeout);
         auto [write_error, written] = co_await beast_http::async_write(stream, response, kTuple);

@@ -33,7 +33,8 @@ core::Result<v1::Ticket> ticket_from_request(const v1::CreateTicketRequest& requ
     if (auto ok = check_text("group", request.group(), kMaxLabel, false); !ok) return ok.error();
     if (auto ok = check_text("requester.name", request.requester().name(), 200, false); !ok) return ok.error();
     if (auto ok = check_text("requester.contact", request.requester().contact(), 200, false); !ok) return ok.error();
-    if (!v1::Priority_IsValid(request.priority()) || !level_valid(request.urgency()) || !level_valid(request.impact())) {
+    if (!v1::Priority_IsValid(request.priority()) || !level_valid(request.urgency()) ||
+        !level_valid(request.impact())) {
         return invalid("unknown priority, urgency or impact");
     }
     std::string channel = request.channel().empty() ? "api" : request.channel();
@@ -49,7 +50,7 @@ core::Result<v1::Ticket> ticket_from_request(const v1::CreateTicketRequest& requ
     t.set_urgency(request.urgency() == v1::LEVEL_UNSPECIFIED ? v1::MEDIUM : request.urgency());
     t.set_impact(request.impact() == v1::LEVEL_UNSPECIFIED ? v1::MEDIUM : request.impact());
     t.set_priority(request.priority() != v1::PRIORITY_UNSPECIFIED ? request.priority()
-                                                                   : helpdesk::derive_priority(t.urgency(), t.impact()));
+                                                                  : helpdesk::derive_priority(t.urgency(), t.impact()));
     t.set_tier(1);
     *t.mutable_requester() = request.requester();
     // A ticket with no named caller is the opener's own.
@@ -144,61 +145,63 @@ void register_ticket_routes(Router& router, ApiContext& api) {
         co_return json_response(status::ok, ticket);
     };
 
-    router.add(verb::patch, "/api/v1/tickets/{number}", staff,
-               [modify](RequestContext& ctx) -> asio::awaitable<Response> {
-                   v1::UpdateTicketRequest change;
-                   unwrap(parse_json(ctx.message.body(), change));
-                   if (change.has_subject()) {
-                       if (change.subject().find_first_not_of(" \t") == std::string::npos) {
-                           co_return error_response(invalid("subject cannot be empty"));
-                       }
-                       unwrap(check_text("subject", change.subject(), kMaxSubject, false));
-                   }
-                   if (change.has_category()) unwrap(check_text("category", change.category(), kMaxLabel, false));
-                   if (change.has_group()) unwrap(check_text("group", change.group(), kMaxLabel, false));
-                   if ((change.has_priority() && (change.priority() == v1::PRIORITY_UNSPECIFIED ||
-                                                  !v1::Priority_IsValid(change.priority()))) ||
-                       (change.has_urgency() && (change.urgency() == v1::LEVEL_UNSPECIFIED || !level_valid(change.urgency()))) ||
-                       (change.has_impact() && (change.impact() == v1::LEVEL_UNSPECIFIED || !level_valid(change.impact())))) {
-                       co_return error_response(invalid("priority must be P1-P4; urgency and impact HIGH, MEDIUM or LOW"));
-                   }
-                   const store::TicketMutation mutation = [change](v1::Ticket& t, std::vector<store::TicketEventDraft>& events)
-                                                      -> core::Result<void> {
-                       if (t.status() == v1::Ticket::CLOSED) {
-                           return core::make_error(core::Errc::conflict, "a closed ticket cannot change");
-                       }
-                       auto old_priority = t.priority();
-                       if (change.has_urgency()) {
-                           record_change(events, "urgency", level_name(t.urgency()), level_name(change.urgency()));
-                           t.set_urgency(change.urgency());
-                       }
-                       if (change.has_impact()) {
-                           record_change(events, "impact", level_name(t.impact()), level_name(change.impact()));
-                           t.set_impact(change.impact());
-                       }
-                       // A direct priority wins; otherwise a new urgency or impact re-derives it.
-                       if (change.has_priority()) t.set_priority(change.priority());
-                       else if (change.has_urgency() || change.has_impact()) {
-                           t.set_priority(helpdesk::derive_priority(t.urgency(), t.impact()));
-                       }
-                       record_change(events, "priority", std::string(helpdesk::priority_name(old_priority)),
-                                     std::string(helpdesk::priority_name(t.priority())));
-                       if (change.has_category()) {
-                           record_change(events, "category", t.category(), change.category());
-                           t.set_category(change.category());
-                       }
-                       if (change.has_group()) {
-                           record_change(events, "group", t.group(), change.group());
-                           t.set_group(change.group());
-                       }
-                       if (change.has_subject()) {
-                           record_change(events, "subject", t.subject(), change.subject());
-                           t.set_subject(change.subject());
-                       }
-                       return {};
-                   };
-                   co_return co_await modify(ctx, mutation);
-               });
+    router.add(
+        verb::patch, "/api/v1/tickets/{number}", staff, [modify](RequestContext& ctx) -> asio::awaitable<Response> {
+            v1::UpdateTicketRequest change;
+            unwrap(parse_json(ctx.message.body(), change));
+            if (change.has_subject()) {
+                if (change.subject().find_first_not_of(" \t") == std::string::npos) {
+                    co_return error_response(invalid("subject cannot be empty"));
+                }
+                unwrap(check_text("subject", change.subject(), kMaxSubject, false));
+            }
+            if (change.has_category()) unwrap(check_text("category", change.category(), kMaxLabel, false));
+            if (change.has_group()) unwrap(check_text("group", change.group(), kMaxLabel, false));
+            if ((change.has_priority() &&
+                 (change.priority() == v1::PRIORITY_UNSPECIFIED || !v1::Priority_IsValid(change.priority()))) ||
+                (change.has_urgency() &&
+                 (change.urgency() == v1::LEVEL_UNSPECIFIED || !level_valid(change.urgency()))) ||
+                (change.has_impact() && (change.impact() == v1::LEVEL_UNSPECIFIED || !level_valid(change.impact())))) {
+                co_return error_response(invalid("priority must be P1-P4; urgency and impact HIGH, MEDIUM or LOW"));
+            }
+            const store::TicketMutation mutation =
+                [change](v1::Ticket& t, std::vector<store::TicketEventDraft>& events) -> core::Result<void> {
+                if (t.status() == v1::Ticket::CLOSED) {
+                    return core::make_error(core::Errc::conflict, "a closed ticket cannot change");
+                }
+                auto old_priority = t.priority();
+                if (change.has_urgency()) {
+                    record_change(events, "urgency", level_name(t.urgency()), level_name(change.urgency()));
+                    t.set_urgency(change.urgency());
+                }
+                if (change.has_impact()) {
+                    record_change(events, "impact", level_name(t.impact()), level_name(change.impact()));
+                    t.set_impact(change.impact());
+                }
+                // A direct priority wins; otherwise a new urgency or impact re-derives it.
+                if (change.has_priority())
+                    t.set_priority(change.priority());
+                else if (change.has_urgency() || change.has_impact()) {
+                    t.set_priority(helpdesk::derive_priority(t.urgency(), t.impact()));
+                }
+                record_change(events, "priority", std::string(helpdesk::priority_name(old_priority)),
+                              std::string(helpdesk::priority_name(t.priority())));
+                if (change.has_category()) {
+                    record_change(events, "category", t.category(), change.category());
+                    t.set_category(change.category());
+                }
+                if (change.has_group()) {
+                    record_change(events, "group", t.group(), change.group());
+                    t.set_group(change.group());
+                }
+                if (change.has_subject()) {
+                    record_change(events, "subject", t.subject(), change.subject());
+                    t.set_subject(change.subject());
+                }
+                return {};
+            };
+            co_return co_await modify(ctx, mutation);
+        });
 
     router.add(verb::post, "/api/v1/tickets/{number}/status", staff,
                [&api, modify](RequestContext& ctx) -> asio::awaitable<Response> {
@@ -206,9 +209,9 @@ void register_ticket_routes(Router& router, ApiContext& api) {
                    unwrap(parse_json(ctx.message.body(), request));
                    unwrap(check_text("note", request.note(), kMaxComment, true));
                    auto now_ms = core::to_unix_ms(api.clock.now());
-                   const store::TicketMutation mutation = [request, now_ms](v1::Ticket& t,
-                                                                   std::vector<store::TicketEventDraft>& events)
-                                                      -> core::Result<void> {
+                   const store::TicketMutation mutation =
+                       [request, now_ms](v1::Ticket& t,
+                                         std::vector<store::TicketEventDraft>& events) -> core::Result<void> {
                        if (auto ok = helpdesk::check_status_transition(t.status(), request.status()); !ok) {
                            return ok.error();
                        }
@@ -228,14 +231,15 @@ void register_ticket_routes(Router& router, ApiContext& api) {
     router.add(verb::post, "/api/v1/tickets/{number}/claim", staff,
                [modify](RequestContext& ctx) -> asio::awaitable<Response> {
                    std::string me = ctx.principal->username;
-                   const store::TicketMutation mutation = [me](v1::Ticket& t, std::vector<store::TicketEventDraft>& events)
-                                                      -> core::Result<void> {
+                   const store::TicketMutation mutation =
+                       [me](v1::Ticket& t, std::vector<store::TicketEventDraft>& events) -> core::Result<void> {
                        if (t.status() == v1::Ticket::RESOLVED || t.status() == v1::Ticket::CLOSED) {
-                           return core::make_error(core::Errc::conflict, "a resolved or closed ticket cannot be claimed");
+                           return core::make_error(core::Errc::conflict,
+                                                   "a resolved or closed ticket cannot be claimed");
                        }
                        if (!t.assignee().empty() && t.assignee() != me) {
-                           return core::make_error(core::Errc::conflict, "ticket " + t.number() +
-                                                                             " is already assigned to " + t.assignee());
+                           return core::make_error(core::Errc::conflict,
+                                                   "ticket " + t.number() + " is already assigned to " + t.assignee());
                        }
                        record_change(events, "assignee", t.assignee(), me, "claimed");
                        t.set_assignee(me);
@@ -259,9 +263,8 @@ void register_ticket_routes(Router& router, ApiContext& api) {
                            co_return error_response(invalid("no active staff member named '" + assignee + "'"));
                        }
                    }
-                   const store::TicketMutation mutation = [assignee](v1::Ticket& t,
-                                                            std::vector<store::TicketEventDraft>& events)
-                                                      -> core::Result<void> {
+                   const store::TicketMutation mutation =
+                       [assignee](v1::Ticket& t, std::vector<store::TicketEventDraft>& events) -> core::Result<void> {
                        if (t.status() == v1::Ticket::CLOSED) {
                            return core::make_error(core::Errc::conflict, "a closed ticket cannot be reassigned");
                        }

@@ -45,7 +45,8 @@ void register_user_routes(Router& router, ApiContext& api) {
     router.add(verb::get, "/api/v1/users", admin, [&api](RequestContext&) -> asio::awaitable<Response> {
         auto users = co_await api.run([&] { return api.users.list_users(); });
         v1::UserList list;
-        for (auto& u : users) *list.add_users() = std::move(u);
+        for (auto& u : users)
+            *list.add_users() = std::move(u);
         co_return json_response(status::ok, list);
     });
 
@@ -59,7 +60,9 @@ void register_user_routes(Router& router, ApiContext& api) {
         unwrap(check_password(request.password()));
         store::NewUser user{request.username(),
                             request.display_name().empty() ? request.username() : request.display_name(),
-                            request.role(), tier, {}};
+                            request.role(),
+                            tier,
+                            {}};
         auto created = co_await api.run([&] {
             user.password_hash = auth::hash_password(request.password());
             return api.users.create_user(user, api.clock.now());
@@ -100,11 +103,12 @@ void register_user_routes(Router& router, ApiContext& api) {
         co_return json_response(status::ok, updated);
     };
 
-    router.add(verb::patch, "/api/v1/users/{username}", admin, [update](RequestContext& ctx) -> asio::awaitable<Response> {
-        v1::UpdateUserRequest change;
-        unwrap(parse_json(ctx.message.body(), change));
-        co_return co_await update(ctx, change);
-    });
+    router.add(verb::patch, "/api/v1/users/{username}", admin,
+               [update](RequestContext& ctx) -> asio::awaitable<Response> {
+                   v1::UpdateUserRequest change;
+                   unwrap(parse_json(ctx.message.body(), change));
+                   co_return co_await update(ctx, change);
+               });
 
     router.add(verb::post, "/api/v1/users/{username}/disable", admin,
                [update](RequestContext& ctx) -> asio::awaitable<Response> {
@@ -126,9 +130,8 @@ void register_user_routes(Router& router, ApiContext& api) {
                    unwrap(parse_json(ctx.message.body(), request));
                    unwrap(check_password(request.password()));
                    const std::string& username = ctx.param("username");
-                   co_await api.call([&] {
-                       return api.users.set_password_hash(username, auth::hash_password(request.password()));
-                   });
+                   co_await api.call(
+                       [&] { return api.users.set_password_hash(username, auth::hash_password(request.password())); });
                    spdlog::info("users: {} reset the password of user={}", ctx.principal->username, username);
                    co_return empty_response(status::no_content);
                });

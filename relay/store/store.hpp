@@ -147,9 +147,10 @@ public:
     // The enrolled, unrevoked device whose secret hashes to `secret_hash`, else nullopt.
     virtual std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) = 0;
     // Stores a fresh snapshot from the device (and the changes `diff` finds against the previous one).
-    virtual void record_snapshot(const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
-                                 const std::function<std::vector<InventoryChange>(const v1::SystemInfo& before,
-                                                                                  const v1::SystemInfo& after)>& diff) = 0;
+    virtual void record_snapshot(
+        const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
+        const std::function<std::vector<InventoryChange>(const v1::SystemInfo& before, const v1::SystemInfo& after)>&
+            diff) = 0;
     virtual void record_last_seen(const std::string& id, core::SystemTime at) = 0;
     virtual std::vector<std::pair<core::SystemTime, InventoryChange>> inventory_changes(const std::string& id) = 0;
 };

@@ -5,14 +5,14 @@
 #include "relay/helpdesk/ticket_rules.hpp"
 #include "shared/core/ids.hpp"
 
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <google/protobuf/util/time_util.h>
-#include <spdlog/spdlog.h>
 
 namespace lifeline::relay::ws {
 
@@ -81,7 +81,8 @@ bool AgentHub::online(const std::string& device_id) {
 std::size_t AgentHub::connected_count() {
     std::lock_guard lock(mutex_);
     std::size_t n = 0;
-    for (const auto& [id, weak] : sessions_) n += weak.expired() ? 0 : 1;
+    for (const auto& [id, weak] : sessions_)
+        n += weak.expired() ? 0 : 1;
     return n;
 }
 
@@ -115,7 +116,8 @@ void AgentHub::shutdown() {
             if (auto s = weak.lock()) live.push_back(std::move(s));
         }
     }
-    for (auto& s : live) close_session(s);
+    for (auto& s : live)
+        close_session(s);
 }
 
 asio::awaitable<void> AgentHub::accept(beast::ssl_stream<beast::tcp_stream> stream, http::Request request,
@@ -223,9 +225,8 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
             case v1::AgentToRelay::kHello: {
                 const v1::SystemInfo& info = message.hello().system_info();
                 auto now = api_.clock.now();
-                co_await api_.run([&] {
-                    api_.devices.record_snapshot(device_id, info, now, helpdesk::diff_inventory);
-                });
+                co_await api_.run(
+                    [&] { api_.devices.record_snapshot(device_id, info, now, helpdesk::diff_inventory); });
                 session->device.set_hostname(info.hostname().empty() ? session->device.hostname() : info.hostname());
                 *session->device.mutable_system_info() = info;
                 continue;  // hello needs no answer
@@ -280,8 +281,7 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
                 }
                 break;
             }
-            default:
-                break;
+            default: break;
         }
         reply = frame(answer);
         auto [write_error, written] = co_await ws.async_write(asio::buffer(reply), kTuple);

@@ -24,7 +24,7 @@ namespace lifeline::relay::ws {
 struct AgentHubOptions {
     std::size_t max_frame_bytes = 1 << 20;
     std::chrono::seconds handshake_timeout{30};
-    std::chrono::seconds idle_timeout{90};  // a ping goes out at half of it; silence for all of it closes
+    std::chrono::seconds idle_timeout{90};     // a ping goes out at half of it; silence for all of it closes
     std::vector<std::string> allowed_origins;  // agents send no Origin; browsers always do
 };
 

@@ -16,11 +16,11 @@ enum class Errc {
     unauthenticated,    // missing, wrong or expired credentials
     permission_denied,  // authenticated, but the role does not allow it
     not_found,
-    conflict,            // the resource is in a state that forbids the change
+    conflict,  // the resource is in a state that forbids the change
     already_exists,
-    too_many_requests,   // throttled
+    too_many_requests,  // throttled
     payload_too_large,
-    unavailable,         // shutting down, or a dependency is down
+    unavailable,  // shutting down, or a dependency is down
 };
 
 // Stable snake_case name used in JSON error bodies and protocol error frames.

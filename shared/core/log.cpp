@@ -17,7 +17,8 @@ bool init_logging(std::string_view level, bool json) {
     auto logger = spdlog::stderr_logger_mt("lifeline");
     spdlog::set_default_logger(logger);
     if (json) {
-        spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+        spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
+                            spdlog::pattern_time_type::utc);
     } else {
         spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     }

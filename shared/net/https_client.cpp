@@ -1,6 +1,9 @@
 // Blocking HTTPS on Beast: each step is an async operation run on a private io_context, so each can time out.
 #include "shared/net/https_client.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <poll.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,9 +13,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/system/system_error.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <poll.h>
 
 #include <chrono>
 #include <optional>

@@ -3,7 +3,6 @@
 
 #include "shared/core/ids.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -11,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
 #include <array>

@@ -1,9 +1,6 @@
 // TLS policy for both ends, and the pinned-CA verification that replaces OpenSSL's default chain check.
 #include "shared/net/tls.hpp"
 
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/system/system_error.hpp>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -12,6 +9,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <array>
 #include <cctype>
@@ -61,9 +61,9 @@ std::string openssl_errors() {
 [[noreturn]] void throw_ssl_error(const std::string& what) {
     unsigned long code = ERR_peek_last_error();
     ERR_clear_error();
-    boost::system::error_code ec = code != 0 ? boost::system::error_code(static_cast<int>(code),
-                                                                         asio::error::get_ssl_category())
-                                             : make_error_code(boost::system::errc::invalid_argument);
+    boost::system::error_code ec =
+        code != 0 ? boost::system::error_code(static_cast<int>(code), asio::error::get_ssl_category())
+                  : make_error_code(boost::system::errc::invalid_argument);
     throw boost::system::system_error(ec, what);
 }
 
@@ -217,8 +217,7 @@ asio::ssl::context make_server_tls_context(const std::string& certificate_chain_
                                  openssl_errors());
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, private_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-        throw std::runtime_error("cannot load the TLS private key from " + private_key_file + ": " +
-                                 openssl_errors());
+        throw std::runtime_error("cannot load the TLS private key from " + private_key_file + ": " + openssl_errors());
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
         throw std::runtime_error("the TLS private key in " + private_key_file +
@@ -240,8 +239,7 @@ asio::ssl::context make_client_tls_context(const TlsClientOptions& options) {
     bool have_ca = false;
     if (!options.ca_file.empty()) {
         if (SSL_CTX_load_verify_file(ctx, options.ca_file.c_str()) != 1) {
-            throw std::runtime_error("cannot load CA certificates from " + options.ca_file + ": " +
-                                     openssl_errors());
+            throw std::runtime_error("cannot load CA certificates from " + options.ca_file + ": " + openssl_errors());
         }
         have_ca = true;
     }

@@ -7,6 +7,7 @@
 
 #include "shared/net/tls.hpp"
 
+#include <sys/resource.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <cstdio>
@@ -43,8 +43,7 @@ struct Counters {
 
 // What an idle agent does: connect, hello, then a heartbeat every `interval` until `until`.
 asio::awaitable<void> simulate_agent(asio::ssl::context& tls, std::uint16_t port, const Credential& credential,
-                                     const v1::AgentToRelay& hello, std::chrono::seconds interval,
-                                     Counters& counters) {
+                                     const v1::AgentToRelay& hello, std::chrono::seconds interval, Counters& counters) {
     auto executor = co_await asio::this_coro::executor;
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(executor, tls);
     auto& tcp = beast::get_lowest_layer(ws);
@@ -62,10 +61,9 @@ asio::awaitable<void> simulate_agent(asio::ssl::context& tls, std::uint16_t port
     }
     tcp.expires_never();
     std::string authorization = "Bearer " + credential.id + "." + credential.secret;
-    ws.set_option(websocket::stream_base::decorator(
-        [&authorization](websocket::request_type& request) {
-            request.set(beast::http::field::authorization, authorization);
-        }));
+    ws.set_option(websocket::stream_base::decorator([&authorization](websocket::request_type& request) {
+        request.set(beast::http::field::authorization, authorization);
+    }));
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     auto [ws_error] = co_await ws.async_handshake("127.0.0.1", "/v1/agent", kTuple);
     if (ws_error) {
@@ -141,7 +139,8 @@ int run_agent_bench(const AgentBenchOptions& options) {
             }
         });
     }
-    for (auto& t : enrollers) t.join();
+    for (auto& t : enrollers)
+        t.join();
 
     v1::AgentToRelay hello;
     auto* info = hello.mutable_hello()->mutable_system_info();
@@ -179,7 +178,8 @@ int run_agent_bench(const AgentBenchOptions& options) {
     v1::DeviceList devices;
     testing::from_json(admin_check.call("GET", "/api/v1/agents").body, devices);
     int online = 0;
-    for (const auto& d : devices.devices()) online += d.online() ? 1 : 0;
+    for (const auto& d : devices.devices())
+        online += d.online() ? 1 : 0;
 
     io.stop();  // the simulated machines vanish at once; the relay sees their connections drop
     clients.join();

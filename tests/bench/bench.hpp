@@ -4,9 +4,9 @@
 #include <sys/types.h>
 
 #include <algorithm>
-#include <utility>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lifeline::bench {
@@ -19,7 +19,9 @@ inline LatencySummary summarize(std::vector<double> samples_ms) {
     LatencySummary s;
     if (samples_ms.empty()) return s;
     std::sort(samples_ms.begin(), samples_ms.end());
-    auto at = [&](double q) { return samples_ms[static_cast<std::size_t>(q * static_cast<double>(samples_ms.size() - 1))]; };
+    auto at = [&](double q) {
+        return samples_ms[static_cast<std::size_t>(q * static_cast<double>(samples_ms.size() - 1))];
+    };
     s.p50_ms = at(0.50);
     s.p99_ms = at(0.99);
     s.max_ms = samples_ms.back();
@@ -28,8 +30,8 @@ inline LatencySummary summarize(std::vector<double> samples_ms) {
 
 struct TicketBenchOptions {
     int connections = 8;
-    int creates = 100'000;     // also the queue size the list phase runs at
-    int lists = 1'000;         // queue page requests
+    int creates = 100'000;  // also the queue size the list phase runs at
+    int lists = 1'000;      // queue page requests
     int page_size = 50;
     double max_seconds = 600;  // the whole run stops by then
 };

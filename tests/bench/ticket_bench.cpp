@@ -87,7 +87,8 @@ int run_ticket_bench(const TicketBenchOptions& options) {
             create_ms.insert(create_ms.end(), mine.begin(), mine.end());
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     double create_seconds = ms_since(started) / 1000.0;
     auto [cpu_after, rss_after] = process_cpu_and_rss(relay.pid());
 

@@ -199,7 +199,8 @@ TEST_F(RelayApiTest, priority_category_group_and_assignment_change_with_history)
     auto ticket = t.create_ticket("VPN drops every hour");
     EXPECT_EQ(ticket.priority(), v1::P3);
     const std::string base = "/api/v1/tickets/" + ticket.number();
-    auto patched = t.call("PATCH", base, R"({"urgency":"HIGH","impact":"HIGH","category":"network","group":"net-ops"})");
+    auto patched =
+        t.call("PATCH", base, R"({"urgency":"HIGH","impact":"HIGH","category":"network","group":"net-ops"})");
     ASSERT_EQ(patched.status, 200u) << patched.body;
     EXPECT_EQ(parse<v1::Ticket>(patched).priority(), v1::P1);
     EXPECT_EQ(parse<v1::Ticket>(patched).group(), "net-ops");
@@ -215,9 +216,10 @@ TEST_F(RelayApiTest, priority_category_group_and_assignment_change_with_history)
 
     auto history = parse<v1::TicketHistory>(t.call("GET", base + "/history"));
     std::set<std::string> actions;
-    for (const auto& e : history.events()) actions.insert(e.action() + ":" + e.actor());
-    for (const char* expected : {"urgency:tina", "impact:tina", "priority:tina", "category:tina", "group:tina",
-                                 "assignee:lena"}) {
+    for (const auto& e : history.events())
+        actions.insert(e.action() + ":" + e.actor());
+    for (const char* expected :
+         {"urgency:tina", "impact:tina", "priority:tina", "category:tina", "group:tina", "assignee:lena"}) {
         EXPECT_TRUE(actions.count(expected)) << expected;
     }
 }
@@ -239,14 +241,16 @@ TEST_F(RelayApiTest, comments_are_public_replies_or_internal_notes) {
 TEST_F(RelayApiTest, the_queue_filters_orders_and_pages) {
     auto t = tech();
     std::string tag = "queue-" + std::to_string(::getpid());
-    for (auto p : {v1::P4, v1::P1, v1::P3, v1::P1, v1::P2}) t.create_ticket(tag + " " + v1::Priority_Name(p), p);
+    for (auto p : {v1::P4, v1::P1, v1::P3, v1::P1, v1::P2})
+        t.create_ticket(tag + " " + v1::Priority_Name(p), p);
     auto all = parse<v1::TicketPage>(t.call("GET", "/api/v1/tickets?q=" + tag + "&limit=2"));
     ASSERT_EQ(all.tickets_size(), 2);
     EXPECT_EQ(all.tickets(0).priority(), v1::P1);
     EXPECT_EQ(all.tickets(1).priority(), v1::P1);
     EXPECT_LT(all.tickets(0).number(), all.tickets(1).number());  // same priority: older first
     ASSERT_FALSE(all.next_cursor().empty());
-    auto next = parse<v1::TicketPage>(t.call("GET", "/api/v1/tickets?q=" + tag + "&limit=2&cursor=" + all.next_cursor()));
+    auto next =
+        parse<v1::TicketPage>(t.call("GET", "/api/v1/tickets?q=" + tag + "&limit=2&cursor=" + all.next_cursor()));
     ASSERT_EQ(next.tickets_size(), 2);
     EXPECT_EQ(next.tickets(0).priority(), v1::P2);
     auto p1 = parse<v1::TicketPage>(t.call("GET", "/api/v1/tickets?q=" + tag + "&priority=P1&status=new"));
@@ -323,13 +327,16 @@ TEST_F(RelayApiTest, eight_clients_creating_500_tickets_each_get_4000_distinct_g
             }
         });
     }
-    for (auto& th : threads) th.join();
+    for (auto& th : threads)
+        th.join();
     ASSERT_EQ(failures.load(), 0);
     std::set<std::int64_t> all;
-    for (const auto& list : numbers) all.insert(list.begin(), list.end());
+    for (const auto& list : numbers)
+        all.insert(list.begin(), list.end());
     ASSERT_EQ(all.size(), static_cast<std::size_t>(kClients * kEach));
     EXPECT_EQ(*all.rbegin() - *all.begin() + 1, kClients * kEach) << "numbers have gaps";
-    for (const auto& list : numbers) EXPECT_TRUE(std::is_sorted(list.begin(), list.end()));
+    for (const auto& list : numbers)
+        EXPECT_TRUE(std::is_sorted(list.begin(), list.end()));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // What survives a crash and a shutdown, and the relay's command line: init, user, serve's config.
+#include "shared/net/tls.hpp"
 #include "tests/support/api_client.hpp"
 #include "tests/support/relay_process.hpp"
-#include "shared/net/tls.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
@@ -89,11 +89,13 @@ void expect_all_present(RelayProcess& relay, const std::map<std::string, std::st
     std::string cursor;
     std::set<std::int64_t> numbers;
     for (int guard = 0; guard < 10'000; ++guard) {
-        auto page_response = client.call("GET", "/api/v1/tickets?limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor));
+        auto page_response =
+            client.call("GET", "/api/v1/tickets?limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor));
         ASSERT_EQ(page_response.status, 200u);
         v1::TicketPage page;
         from_json(page_response.body, page);
-        for (const auto& t : page.tickets()) numbers.insert(std::stoll(t.number().substr(3)));
+        for (const auto& t : page.tickets())
+            numbers.insert(std::stoll(t.number().substr(3)));
         count += page.tickets_size();
         cursor = page.next_cursor();
         if (cursor.empty()) break;
@@ -165,25 +167,24 @@ TEST(RelayCommandLine, user_commands_manage_accounts_while_the_relay_runs) {
     EXPECT_EQ(carl.call("GET", "/api/v1/tickets").status, 401u);
 
     ASSERT_EQ(run_relay_command({"user", "enable", "--data", relay.data_dir(), "--username", "carl"}).exit_code, 0);
-    auto passwd = run_relay_command({"user", "passwd", "--data", relay.data_dir(), "--username", "carl",
-                                     "--password-stdin"},
-                                    "carl-password-2\n");
+    auto passwd = run_relay_command(
+        {"user", "passwd", "--data", relay.data_dir(), "--username", "carl", "--password-stdin"}, "carl-password-2\n");
     ASSERT_EQ(passwd.exit_code, 0) << passwd.err;
     EXPECT_THROW(carl.login("carl", "carl-password-1"), std::runtime_error);
     EXPECT_NO_THROW(carl.login("carl", "carl-password-2"));
 
-    auto bad_role = run_relay_command({"user", "add", "--data", relay.data_dir(), "--username", "x", "--role", "boss",
-                                       "--password-stdin"},
-                                      "0123456789ab\n");
+    auto bad_role = run_relay_command(
+        {"user", "add", "--data", relay.data_dir(), "--username", "x", "--role", "boss", "--password-stdin"},
+        "0123456789ab\n");
     EXPECT_EQ(bad_role.exit_code, 2);
-    auto dup = run_relay_command({"user", "add", "--data", relay.data_dir(), "--username", "carl", "--role", "lead",
-                                  "--password-stdin"},
-                                 "0123456789ab\n");
+    auto dup = run_relay_command(
+        {"user", "add", "--data", relay.data_dir(), "--username", "carl", "--role", "lead", "--password-stdin"},
+        "0123456789ab\n");
     EXPECT_EQ(dup.exit_code, 1);
     EXPECT_NE(dup.err.find("already exists"), std::string::npos);
-    auto weak = run_relay_command({"user", "add", "--data", relay.data_dir(), "--username", "weak", "--role", "lead",
-                                   "--password-stdin"},
-                                  "short\n");
+    auto weak = run_relay_command(
+        {"user", "add", "--data", relay.data_dir(), "--username", "weak", "--role", "lead", "--password-stdin"},
+        "short\n");
     EXPECT_EQ(weak.exit_code, 2);
 }
 

@@ -95,7 +95,8 @@ TEST_F(RelayEnrollmentTest, used_up_expired_revoked_and_unknown_tokens_are_refus
     auto unknown = enroll(relay_, std::string(43, 'A'), "m5");
     EXPECT_EQ(unknown.status, 401u);
     EXPECT_EQ(error_code(unknown), "unauthenticated");
-    EXPECT_EQ(run_relay_command({"enroll-token", "create", "--data", relay_.data_dir(), "--expires", "soon"}).exit_code, 2);
+    EXPECT_EQ(run_relay_command({"enroll-token", "create", "--data", relay_.data_dir(), "--expires", "soon"}).exit_code,
+              2);
 }
 
 TEST_F(RelayEnrollmentTest, fifty_machines_racing_for_a_single_use_token_make_exactly_one_device) {
@@ -105,12 +106,16 @@ TEST_F(RelayEnrollmentTest, fifty_machines_racing_for_a_single_use_token_make_ex
     for (int i = 0; i < 50; ++i) {
         threads.emplace_back([&, i] {
             auto response = enroll(relay_, token.token, "racer-" + std::to_string(i));
-            if (response.status == 201) ++created;
-            else if (response.status == 401) ++refused;
-            else ++other;
+            if (response.status == 201)
+                ++created;
+            else if (response.status == 401)
+                ++refused;
+            else
+                ++other;
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     EXPECT_EQ(created.load(), 1);
     EXPECT_EQ(refused.load(), 49);
     EXPECT_EQ(other.load(), 0);
@@ -142,10 +147,10 @@ TEST_F(RelayEnrollmentTest, only_leads_and_admins_revoke_devices_and_bad_request
     from_json(enroll(relay_, token.token, "to-revoke").body, enrolled);
     ApiClient admin(relay_.client());
     admin.login("admin", relay_.admin_password());
-    ASSERT_EQ(admin.call("POST", "/api/v1/users",
-                         R"({"username":"tina","role":"TECHNICIAN","password":"tech-password-1"})")
-                  .status,
-              201u);
+    ASSERT_EQ(
+        admin.call("POST", "/api/v1/users", R"({"username":"tina","role":"TECHNICIAN","password":"tech-password-1"})")
+            .status,
+        201u);
     ApiClient tech(relay_.client());
     tech.login("tina", "tech-password-1");
     EXPECT_EQ(tech.call("POST", "/api/v1/agents/" + enrolled.device_id() + "/revoke").status, 403u);
@@ -157,9 +162,9 @@ TEST_F(RelayEnrollmentTest, only_leads_and_admins_revoke_devices_and_bad_request
 
     auto client = relay_.client();
     EXPECT_EQ(client.request("POST", "/api/v1/agents/enroll", R"({"token":"x","machineId":"m"})").status, 400u);
-    EXPECT_EQ(client.request("POST", "/api/v1/agents/enroll", R"({"token":"x","hostname":"h\u0000","machineId":"m"})")
-                  .status,
-              400u);
+    EXPECT_EQ(
+        client.request("POST", "/api/v1/agents/enroll", R"({"token":"x","hostname":"h\u0000","machineId":"m"})").status,
+        400u);
     EXPECT_EQ(client.request("GET", "/api/v1/agents").status, 401u);
 }
 

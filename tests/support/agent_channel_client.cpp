@@ -71,7 +71,8 @@ v1::RelayToAgent AgentChannelClient::receive(std::chrono::milliseconds timeout) 
 
 bool AgentChannelClient::closed_by_relay(std::chrono::milliseconds timeout) {
     try {
-        for (;;) receive(timeout);
+        for (;;)
+            receive(timeout);
     } catch (const beast::system_error&) {
         return true;
     } catch (const std::runtime_error&) {

@@ -22,7 +22,8 @@ namespace {
 
 std::vector<char*> argv_of(std::vector<std::string>& args) {
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
     return argv;
 }
@@ -112,8 +113,8 @@ void RelayProcess::start(const std::vector<std::string>& extra_args) {
     if (pid_ > 0) throw std::logic_error("relay already running");
     std::string port_file = root_ + "/port";
     fs::remove(port_file);
-    std::vector<std::string> args{LIFELINE_RELAY_BIN, "serve", "--data", data_dir_, "--listen", "127.0.0.1:0",
-                                  "--port-file", port_file};
+    std::vector<std::string> args{LIFELINE_RELAY_BIN, "serve",       "--data",      data_dir_,
+                                  "--listen",         "127.0.0.1:0", "--port-file", port_file};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto argv = argv_of(args);
     std::string log_path = root_ + "/relay.log";

@@ -19,8 +19,8 @@ namespace {
 bool SqliteError::is_constraint() const noexcept { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
-                                nullptr);
+    int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
     if (rc != SQLITE_OK) fail(db_, rc, "prepare");
 }
 

@@ -14,8 +14,8 @@ constexpr std::size_t kMaxIdleReaders = 16;
 }  // namespace
 
 Database::Database(std::string path, bool create) : path_(std::move(path)) {
-    writer_ = std::make_unique<Connection>(path_, create ? Connection::Mode::read_write_create
-                                                         : Connection::Mode::read_write);
+    writer_ = std::make_unique<Connection>(path_,
+                                           create ? Connection::Mode::read_write_create : Connection::Mode::read_write);
     writer_->exec("PRAGMA journal_mode=WAL");
     writer_->exec("PRAGMA synchronous=FULL");
     writer_->exec("PRAGMA foreign_keys=ON");
@@ -89,7 +89,8 @@ void Database::commit_batch(std::vector<Job>& batch) {
             // No transaction left to roll back.
         }
     }
-    for (auto& job : batch) job.finish(commit_error);
+    for (auto& job : batch)
+        job.finish(commit_error);
 }
 
 std::unique_ptr<Connection> Database::acquire_reader() {

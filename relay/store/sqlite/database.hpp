@@ -92,8 +92,10 @@ std::invoke_result_t<F, Connection&> Database::write(F&& work) {
                         }
                     },
                     [&](std::exception_ptr commit_error) {
-                        if (commit_error) done.set_exception(commit_error);
-                        else done.set_value();
+                        if (commit_error)
+                            done.set_exception(commit_error);
+                        else
+                            done.set_value();
                     }});
         finished.get();
         if (work_error) std::rethrow_exception(work_error);
@@ -109,8 +111,10 @@ std::invoke_result_t<F, Connection&> Database::write(F&& work) {
                         }
                     },
                     [&](std::exception_ptr commit_error) {
-                        if (commit_error) done.set_exception(commit_error);
-                        else done.set_value();
+                        if (commit_error)
+                            done.set_exception(commit_error);
+                        else
+                            done.set_value();
                     }});
         finished.get();
         if (work_error) std::rethrow_exception(work_error);

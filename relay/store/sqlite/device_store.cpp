@@ -67,8 +67,9 @@ std::optional<v1::Device> select_device(Connection& c, const std::string& id, bo
 
 v1::EnrollmentToken SqliteDeviceStore::create_enrollment_token(const NewEnrollmentToken& token, core::SystemTime now) {
     return db_.write([&](Connection& c) {
-        c.cached("INSERT INTO enrollment_tokens (token_hash, grp, created_at, expires_at, uses_allowed, created_by) "
-                 "VALUES (?, ?, ?, ?, ?, ?)")
+        c.cached(
+             "INSERT INTO enrollment_tokens (token_hash, grp, created_at, expires_at, uses_allowed, created_by) "
+             "VALUES (?, ?, ?, ?, ?, ?)")
             .bind(1, token.token_hash)
             .bind(2, token.group)
             .bind(3, core::to_unix_ms(now))
@@ -89,7 +90,8 @@ std::vector<v1::EnrollmentToken> SqliteDeviceStore::list_enrollment_tokens() {
     return db_.read([&](Connection& c) {
         std::vector<v1::EnrollmentToken> tokens;
         auto& stmt = c.cached("SELECT " + std::string(kTokenColumns) + " FROM enrollment_tokens ORDER BY id");
-        while (stmt.step()) tokens.push_back(read_token(stmt));
+        while (stmt.step())
+            tokens.push_back(read_token(stmt));
         return tokens;
     });
 }
@@ -110,8 +112,9 @@ core::Result<v1::EnrollmentToken> SqliteDeviceStore::revoke_enrollment_token(std
 core::Result<v1::Device> SqliteDeviceStore::enroll_device(const EnrollmentClaim& claim, core::SystemTime now) {
     return db_.write([&](Connection& c) -> core::Result<v1::Device> {
         std::int64_t at = core::to_unix_ms(now);
-        auto& token = c.cached("SELECT id, grp, expires_at, uses_allowed, uses, revoked FROM enrollment_tokens "
-                               "WHERE token_hash = ?");
+        auto& token = c.cached(
+            "SELECT id, grp, expires_at, uses_allowed, uses, revoked FROM enrollment_tokens "
+            "WHERE token_hash = ?");
         token.bind(1, claim.token_hash);
         if (!token.step()) return make_error(Errc::unauthenticated, "the enrollment token is not valid");
         std::int64_t token_id = token.column_int(0);
@@ -132,8 +135,9 @@ core::Result<v1::Device> SqliteDeviceStore::enroll_device(const EnrollmentClaim&
             // The same machine again: keep its id (and so its tickets), replace its credential.
             device_id = existing.column_text(0);
             existing.reset();
-            c.cached("UPDATE devices SET hostname = ?, grp = ?, secret_hash = ?, enrolled_at = ?, revoked = 0, "
-                     "enrolled_with = ? WHERE id = ?")
+            c.cached(
+                 "UPDATE devices SET hostname = ?, grp = ?, secret_hash = ?, enrolled_at = ?, revoked = 0, "
+                 "enrolled_with = ? WHERE id = ?")
                 .bind(1, claim.hostname)
                 .bind(2, group)
                 .bind(3, claim.secret_hash)
@@ -143,8 +147,9 @@ core::Result<v1::Device> SqliteDeviceStore::enroll_device(const EnrollmentClaim&
                 .run();
         } else {
             existing.reset();
-            c.cached("INSERT INTO devices (id, machine_id, hostname, grp, secret_hash, enrolled_at, enrolled_with) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            c.cached(
+                 "INSERT INTO devices (id, machine_id, hostname, grp, secret_hash, enrolled_at, enrolled_with) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .bind(1, device_id)
                 .bind(2, claim.machine_id)
                 .bind(3, claim.hostname)
@@ -162,7 +167,8 @@ std::vector<v1::Device> SqliteDeviceStore::list_devices() {
     return db_.read([&](Connection& c) {
         std::vector<v1::Device> devices;
         auto& stmt = c.cached(std::string(kDeviceSelect) + " ORDER BY d.hostname, d.id");
-        while (stmt.step()) devices.push_back(read_device(stmt, false));
+        while (stmt.step())
+            devices.push_back(read_device(stmt, false));
         return devices;
     });
 }
@@ -183,7 +189,8 @@ core::Result<v1::Device> SqliteDeviceStore::revoke_device(const std::string& id)
     });
 }
 
-std::optional<v1::Device> SqliteDeviceStore::authenticate_device(const std::string& id, const std::string& secret_hash) {
+std::optional<v1::Device> SqliteDeviceStore::authenticate_device(const std::string& id,
+                                                                 const std::string& secret_hash) {
     return db_.read([&](Connection& c) -> std::optional<v1::Device> {
         auto& stmt = c.cached("SELECT secret_hash FROM devices WHERE id = ? AND revoked = 0");
         stmt.bind(1, id);
@@ -211,8 +218,9 @@ void SqliteDeviceStore::record_snapshot(
         // The first snapshot is the baseline, not a change.
         if (before) {
             for (const auto& change : diff(*before, info)) {
-                c.cached("INSERT INTO device_inventory_changes (device_id, at, field, from_value, to_value) "
-                         "VALUES (?, ?, ?, ?, ?)")
+                c.cached(
+                     "INSERT INTO device_inventory_changes (device_id, at, field, from_value, to_value) "
+                     "VALUES (?, ?, ?, ?, ?)")
                     .bind(1, id)
                     .bind(2, at)
                     .bind(3, change.field)
@@ -221,8 +229,9 @@ void SqliteDeviceStore::record_snapshot(
                     .run();
             }
         }
-        c.cached("UPDATE devices SET system_info = ?, last_seen = ?, hostname = CASE WHEN ? = '' THEN hostname "
-                 "ELSE ? END WHERE id = ?")
+        c.cached(
+             "UPDATE devices SET system_info = ?, last_seen = ?, hostname = CASE WHEN ? = '' THEN hostname "
+             "ELSE ? END WHERE id = ?")
             .bind_blob(1, info.SerializeAsString())
             .bind(2, at)
             .bind(3, info.hostname())

@@ -142,8 +142,8 @@ void apply_migrations(Connection& connection) {
     int version = current_version(connection);
     if (version > latest_schema_version()) {
         throw SqliteError(0, "database schema version " + std::to_string(version) +
-                                 " is newer than this relay understands (" +
-                                 std::to_string(latest_schema_version()) + "); upgrade the relay");
+                                 " is newer than this relay understands (" + std::to_string(latest_schema_version()) +
+                                 "); upgrade the relay");
     }
     for (int next = version + 1; next <= latest_schema_version(); ++next) {
         connection.exec("BEGIN IMMEDIATE");

@@ -31,8 +31,8 @@ public:
     core::Result<v1::TicketPage> list_tickets(const TicketQuery& query) override;
     core::Result<v1::Ticket> modify_ticket(const std::string& number, const std::string& actor, core::SystemTime now,
                                            const TicketMutation& mutation) override;
-    core::Result<v1::Comment> add_comment(const std::string& number, const std::string& author,
-                                          const std::string& body, bool internal, core::SystemTime now) override;
+    core::Result<v1::Comment> add_comment(const std::string& number, const std::string& author, const std::string& body,
+                                          bool internal, core::SystemTime now) override;
     core::Result<v1::CommentList> list_comments(const std::string& number, bool include_internal) override;
     core::Result<v1::TicketHistory> ticket_history(const std::string& number) override;
     std::vector<v1::Ticket> device_tickets(const std::string& device_id, int limit) override;
@@ -52,9 +52,9 @@ public:
     core::Result<v1::Device> get_device(const std::string& id) override;
     core::Result<v1::Device> revoke_device(const std::string& id) override;
     std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) override;
-    void record_snapshot(const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
-                         const std::function<std::vector<InventoryChange>(const v1::SystemInfo&,
-                                                                          const v1::SystemInfo&)>& diff) override;
+    void record_snapshot(
+        const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
+        const std::function<std::vector<InventoryChange>(const v1::SystemInfo&, const v1::SystemInfo&)>& diff) override;
     void record_last_seen(const std::string& id, core::SystemTime at) override;
     std::vector<std::pair<core::SystemTime, InventoryChange>> inventory_changes(const std::string& id) override;
 

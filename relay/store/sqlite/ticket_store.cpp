@@ -63,8 +63,9 @@ std::optional<v1::Ticket> select_ticket(Connection& c, std::int64_t id, bool wit
 
 void insert_event(Connection& c, std::int64_t ticket, std::int64_t at, const std::string& actor,
                   const TicketEventDraft& e) {
-    c.cached("INSERT INTO ticket_events (ticket_id, at, actor, action, from_value, to_value, note) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    c.cached(
+         "INSERT INTO ticket_events (ticket_id, at, actor, action, from_value, to_value, note) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(1, ticket)
         .bind(2, at)
         .bind(3, actor)
@@ -146,15 +147,22 @@ v1::Ticket SqliteTicketStore::create_ticket(const NewTicket& request, core::Syst
             .bind(13, request.created_by)
             .bind(14, at)
             .bind(15, at);
-        if (t.device_id().empty()) insert.bind_null(16);
-        else insert.bind(16, t.device_id());
-        if (t.has_system_info()) insert.bind_blob(17, t.system_info().SerializeAsString());
-        else insert.bind_null(17);
-        if (request.idempotency_key.empty()) insert.bind_null(18);
-        else insert.bind(18, request.idempotency_key);
+        if (t.device_id().empty())
+            insert.bind_null(16);
+        else
+            insert.bind(16, t.device_id());
+        if (t.has_system_info())
+            insert.bind_blob(17, t.system_info().SerializeAsString());
+        else
+            insert.bind_null(17);
+        if (request.idempotency_key.empty())
+            insert.bind_null(18);
+        else
+            insert.bind(18, request.idempotency_key);
         insert.run();
         std::int64_t id = c.last_insert_rowid();
-        insert_event(c, id, at, request.created_by, {"created", "", std::string(helpdesk::status_name(v1::Ticket::NEW)), t.channel()});
+        insert_event(c, id, at, request.created_by,
+                     {"created", "", std::string(helpdesk::status_name(v1::Ticket::NEW)), t.channel()});
         return *select_ticket(c, id, true);
     });
 }
@@ -178,7 +186,8 @@ core::Result<v1::TicketPage> SqliteTicketStore::list_tickets(const TicketQuery& 
     std::string sql = "SELECT " + std::string(kTicketColumns) + " FROM tickets WHERE 1";
     if (!query.statuses.empty()) {
         sql += " AND status IN (";
-        for (std::size_t i = 0; i < query.statuses.size(); ++i) sql += i ? ", ?" : "?";
+        for (std::size_t i = 0; i < query.statuses.size(); ++i)
+            sql += i ? ", ?" : "?";
         sql += ")";
     }
     if (query.priority) sql += " AND priority = ?";
@@ -192,7 +201,8 @@ core::Result<v1::TicketPage> SqliteTicketStore::list_tickets(const TicketQuery& 
     return db_.read([&](Connection& c) -> core::Result<v1::TicketPage> {
         auto& stmt = c.cached(sql);
         int index = 1;
-        for (auto status : query.statuses) stmt.bind(index++, static_cast<int>(status));
+        for (auto status : query.statuses)
+            stmt.bind(index++, static_cast<int>(status));
         if (query.priority) stmt.bind(index++, static_cast<int>(*query.priority));
         if (query.category) stmt.bind(index++, *query.category);
         if (query.group) stmt.bind(index++, *query.group);
@@ -244,8 +254,9 @@ core::Result<v1::Ticket> SqliteTicketStore::modify_ticket(const std::string& num
 
         std::int64_t at = core::to_unix_ms(now);
         auto resolved_at = timestamp_ms(ticket->resolved_at(), ticket->has_resolved_at());
-        c.cached("UPDATE tickets SET subject = ?, status = ?, priority = ?, urgency = ?, impact = ?, category = ?, "
-                 "grp = ?, tier = ?, assignee = ?, updated_at = ?, resolved_at = ? WHERE id = ?")
+        c.cached(
+             "UPDATE tickets SET subject = ?, status = ?, priority = ?, urgency = ?, impact = ?, category = ?, "
+             "grp = ?, tier = ?, assignee = ?, updated_at = ?, resolved_at = ? WHERE id = ?")
             .bind(1, ticket->subject())
             .bind(2, static_cast<int>(ticket->status()))
             .bind(3, static_cast<int>(ticket->priority()))
@@ -259,14 +270,14 @@ core::Result<v1::Ticket> SqliteTicketStore::modify_ticket(const std::string& num
             .bind(11, resolved_at)
             .bind(12, *id)
             .run();
-        for (const auto& e : events) insert_event(c, *id, at, actor, e);
+        for (const auto& e : events)
+            insert_event(c, *id, at, actor, e);
         return *select_ticket(c, *id, true);
     });
 }
 
 core::Result<v1::Comment> SqliteTicketStore::add_comment(const std::string& number, const std::string& author,
-                                                         const std::string& body, bool internal,
-                                                         core::SystemTime now) {
+                                                         const std::string& body, bool internal, core::SystemTime now) {
     auto id = ticket_id(number);
     if (!id) return id.error();
     return db_.write([&](Connection& c) -> core::Result<v1::Comment> {
@@ -343,7 +354,8 @@ std::vector<v1::Ticket> SqliteTicketStore::device_tickets(const std::string& dev
         auto& stmt = c.cached("SELECT " + std::string(kTicketColumns) +
                               " FROM tickets WHERE device_id = ? ORDER BY id DESC LIMIT ?");
         stmt.bind(1, device_id).bind(2, limit);
-        while (stmt.step()) tickets.push_back(read_ticket(stmt));
+        while (stmt.step())
+            tickets.push_back(read_ticket(stmt));
         return tickets;
     });
 }

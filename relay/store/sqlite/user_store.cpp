@@ -46,8 +46,9 @@ core::Result<v1::User> SqliteUserStore::create_user(const NewUser& user, core::S
         if (select_user(c, user.username)) {
             return make_error(Errc::already_exists, "a user named '" + user.username + "' already exists");
         }
-        c.cached("INSERT INTO users (username, display_name, role, tier, password_hash, disabled, created_at) "
-                 "VALUES (?, ?, ?, ?, ?, 0, ?)")
+        c.cached(
+             "INSERT INTO users (username, display_name, role, tier, password_hash, disabled, created_at) "
+             "VALUES (?, ?, ?, ?, ?, 0, ?)")
             .bind(1, user.username)
             .bind(2, user.display_name)
             .bind(3, static_cast<int>(user.role))
@@ -67,7 +68,8 @@ std::vector<v1::User> SqliteUserStore::list_users() {
     return db_.read([&](Connection& c) {
         std::vector<v1::User> users;
         auto& stmt = c.cached("SELECT " + std::string(kUserColumns) + " FROM users ORDER BY username");
-        while (stmt.step()) users.push_back(read_user(stmt).user);
+        while (stmt.step())
+            users.push_back(read_user(stmt).user);
         return users;
     });
 }
@@ -136,7 +138,8 @@ std::optional<Principal> SqliteUserStore::find_token(const std::string& token_ha
 }
 
 void SqliteUserStore::revoke_token(const std::string& token_hash) {
-    db_.write([&](Connection& c) { c.cached("DELETE FROM auth_tokens WHERE token_hash = ?").bind(1, token_hash).run(); });
+    db_.write(
+        [&](Connection& c) { c.cached("DELETE FROM auth_tokens WHERE token_hash = ?").bind(1, token_hash).run(); });
 }
 
 }  // namespace lifeline::relay::store::sqlite

@@ -37,7 +37,8 @@ TEST(Config, the_default_file_written_by_init_loads_to_the_defaults) {
 }
 
 TEST(Config, values_override_the_defaults) {
-    ConfigFile file("listen = \"[::1]:9443\"\nio_threads = 4\n[auth]\nlogin_max_failures = 3\n[log]\nformat = \"json\"\n");
+    ConfigFile file(
+        "listen = \"[::1]:9443\"\nio_threads = 4\n[auth]\nlogin_max_failures = 3\n[log]\nformat = \"json\"\n");
     auto config = load_config(file.path());
     ASSERT_TRUE(config) << config.error().message;
     EXPECT_EQ(config->listen, "[::1]:9443");

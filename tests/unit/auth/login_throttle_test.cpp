@@ -36,7 +36,8 @@ TEST(LoginThrottle, five_failures_lock_the_pair_for_five_minutes) {
 TEST(LoginThrottle, an_attacker_elsewhere_does_not_lock_out_the_victim) {
     FakeClock clock;
     LoginThrottle throttle({}, clock);
-    for (int i = 0; i < 20; ++i) throttle.record_failure("alice", "203.0.113.9");
+    for (int i = 0; i < 20; ++i)
+        throttle.record_failure("alice", "203.0.113.9");
     EXPECT_TRUE(throttle.retry_after("alice", "203.0.113.9"));
     EXPECT_FALSE(throttle.retry_after("alice", "10.0.0.1"));
     EXPECT_FALSE(throttle.retry_after("bob", "203.0.113.9"));
@@ -46,7 +47,8 @@ TEST(LoginThrottle, repeated_lockouts_double_up_to_the_cap) {
     FakeClock clock;
     LoginThrottle throttle({5, 300s, 1000s}, clock);
     auto lock_once = [&] {
-        for (int i = 0; i < 5; ++i) throttle.record_failure("alice", "a");
+        for (int i = 0; i < 5; ++i)
+            throttle.record_failure("alice", "a");
         auto wait = throttle.retry_after("alice", "a");
         clock.advance(*wait);
         return *wait;
@@ -60,9 +62,11 @@ TEST(LoginThrottle, repeated_lockouts_double_up_to_the_cap) {
 TEST(LoginThrottle, success_clears_the_count_and_usernames_fold_case) {
     FakeClock clock;
     LoginThrottle throttle({}, clock);
-    for (int i = 0; i < 4; ++i) throttle.record_failure("Alice", "a");
+    for (int i = 0; i < 4; ++i)
+        throttle.record_failure("Alice", "a");
     throttle.record_success("alice", "a");
-    for (int i = 0; i < 4; ++i) throttle.record_failure("ALICE", "a");
+    for (int i = 0; i < 4; ++i)
+        throttle.record_failure("ALICE", "a");
     EXPECT_FALSE(throttle.retry_after("alice", "a"));
     throttle.record_failure("alice", "a");
     EXPECT_TRUE(throttle.retry_after("alice", "a"));
@@ -71,8 +75,10 @@ TEST(LoginThrottle, success_clears_the_count_and_usernames_fold_case) {
 TEST(LoginThrottle, memory_stays_bounded_but_locks_survive_eviction) {
     FakeClock clock;
     LoginThrottle throttle({5, 300s, 86400s, 100}, clock);
-    for (int i = 0; i < 5; ++i) throttle.record_failure("victim", "attacker");
-    for (int i = 0; i < 1000; ++i) throttle.record_failure("user" + std::to_string(i), "spray");
+    for (int i = 0; i < 5; ++i)
+        throttle.record_failure("victim", "attacker");
+    for (int i = 0; i < 1000; ++i)
+        throttle.record_failure("user" + std::to_string(i), "spray");
     EXPECT_TRUE(throttle.retry_after("victim", "attacker"));
 }
 

@@ -33,9 +33,7 @@ TEST(PasswordHash, rejects_a_different_password) {
     EXPECT_FALSE(verify_password("", encoded));
 }
 
-TEST(PasswordHash, salts_every_hash) {
-    EXPECT_NE(hash_password(kPassword), hash_password(kPassword));
-}
+TEST(PasswordHash, salts_every_hash) { EXPECT_NE(hash_password(kPassword), hash_password(kPassword)); }
 
 TEST(PasswordHash, reads_the_cost_from_the_encoding_and_matches_rfc7914) {
     // RFC 7914 section 12, third vector: N=16384, r=8, p=1, 64-byte key.
@@ -76,14 +74,14 @@ TEST(PasswordHash, malformed_or_absurd_encodings_are_refused) {
         "$scrypt$ln=15,r=8,p=0" + tail,
         "$scrypt$ln=15,r=1024,p=1" + tail,
         "$scrypt$ln=15,r=8,p=1000000" + tail,
-        "$scrypt$ln=15,r=32,p=16" + tail,   // r*p too big
-        "$scrypt$ln=20,r=32,p=1" + tail,    // 4 GiB
+        "$scrypt$ln=15,r=32,p=16" + tail,  // r*p too big
+        "$scrypt$ln=20,r=32,p=1" + tail,   // 4 GiB
         "$scrypt$ln=15,r=8,p=1" + tail + "$",
         "$scrypt$ln=15,r=8,p=1$" + hash,
         "$scrypt$ln=15,r=8,p=1$" + salt_and_hash + "=",
         "$scrypt$ln=15,r=8,p=1$" + salt_and_hash.substr(0, salt_and_hash.size() - 2),  // impossible length
         "$scrypt$ln=15,r=8,p=1$" + salt_and_hash + "AAAA",
-        "$scrypt$ln=15,r=8,p=1$c2FsdA$" + hash,                  // 4-byte salt
+        "$scrypt$ln=15,r=8,p=1$c2FsdA$" + hash,                                                 // 4-byte salt
         "$scrypt$ln=15,r=8,p=1$" + salt_and_hash.substr(0, salt_and_hash.find('$')) + "$AAAA",  // 3-byte hash
         "$scrypt$ln=15,r=8,p=1$" + salt_and_hash.substr(0, salt_and_hash.find('$')) + "$" + hash + "!",
         std::string("$scrypt$ln=15,r=8,p=1$\0\0\0\0", 26),

@@ -1,10 +1,16 @@
 // The relay's PKI and TLS trust modes, down to real handshakes over loopback between our own contexts.
-#include "shared/net/https_client.hpp"
 #include "shared/net/pki.hpp"
+#include "shared/net/https_client.hpp"
 #include "shared/net/tls.hpp"
 
 #include "shared/core/ids.hpp"
 
+#include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,12 +20,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <array>
@@ -394,8 +394,8 @@ TEST(TlsHandshake, pinned_ca_must_have_signed_the_leaf) {
     auto impostor_ca = create_ca("Test CA");
     auto impostor = create_server_certificate(impostor_ca, "relay.example.test", kHostnames);
     TempDir dir;
-    auto chain = dir.write("chain.pem",
-                           impostor.certificate_pem + impostor_ca.certificate_pem + genuine.ca.certificate_pem);
+    auto chain =
+        dir.write("chain.pem", impostor.certificate_pem + impostor_ca.certificate_pem + genuine.ca.certificate_pem);
     auto key = dir.write("key.pem", impostor.private_key_pem);
     TestServer server(chain, key);
     auto pin = certificate_fingerprint(genuine.ca.certificate_pem);
@@ -453,7 +453,8 @@ TEST(HttpsClient, reuses_one_connection_for_consecutive_requests) {
     Pki pki;
     TestServer server(pki.chain_file, pki.key_file);
     HttpsClient client("127.0.0.1", server.port(), trust_ca(pki.ca.certificate_pem));
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(client.request("GET", "/").status, 200u);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(client.request("GET", "/").status, 200u);
     EXPECT_EQ(server.connections(), 1);
 }
 
@@ -462,7 +463,8 @@ TEST(HttpsClient, reconnects_when_the_server_dropped_the_idle_connection) {
     TestServer server(pki.chain_file, pki.key_file, true);
     HttpsClient client("127.0.0.1", server.port(), trust_ca(pki.ca.certificate_pem));
     EXPECT_EQ(client.request("POST", "/", R"({"n":1})").status, 200u);
-    for (int i = 0; i < 500 && server.closed() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 500 && server.closed() < 1; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     ASSERT_EQ(server.closed(), 1);
     EXPECT_EQ(client.request("POST", "/", R"({"n":2})").status, 200u);
     EXPECT_EQ(server.connections(), 2);

@@ -1,6 +1,6 @@
 // Schema migrations on an empty database and on an existing one.
-#include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/migrations.hpp"
+#include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 #include "store_fixture.hpp"
 
@@ -16,7 +16,8 @@ TEST(Migrations, an_empty_database_reaches_the_latest_version) {
     auto tables = db.read([](Connection& c) {
         std::vector<std::string> names;
         auto stmt = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-        while (stmt.step()) names.push_back(stmt.column_text(0));
+        while (stmt.step())
+            names.push_back(stmt.column_text(0));
         return names;
     });
     EXPECT_EQ(tables, (std::vector<std::string>{"auth_tokens", "comments", "device_inventory_changes", "devices",

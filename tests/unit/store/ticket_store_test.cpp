@@ -45,7 +45,8 @@ TEST_F(TicketStoreTest, concurrent_creators_get_distinct_gap_free_numbers) {
             }
         });
     }
-    for (auto& th : threads) th.join();
+    for (auto& th : threads)
+        th.join();
     ASSERT_EQ(numbers.size(), static_cast<std::size_t>(kThreads * kEach));
     EXPECT_EQ(*numbers.begin(), "LL-000001");
     EXPECT_EQ(*numbers.rbegin(), "LL-000400");
@@ -78,9 +79,10 @@ TEST_F(TicketStoreTest, a_failed_change_rolls_back_alone_and_leaves_no_history) 
 
 TEST_F(TicketStoreTest, a_throwing_change_does_not_poison_its_group) {
     auto created = tickets.create_ticket(make_ticket("vpn"), at(0));
-    EXPECT_THROW(tickets.modify_ticket(created.number(), "tech", at(1),
-                                       [](v1::Ticket&, auto&) -> core::Result<void> { throw std::runtime_error("bug"); }),
-                 std::runtime_error);
+    EXPECT_THROW(
+        tickets.modify_ticket(created.number(), "tech", at(1),
+                              [](v1::Ticket&, auto&) -> core::Result<void> { throw std::runtime_error("bug"); }),
+        std::runtime_error);
     EXPECT_EQ(tickets.create_ticket(make_ticket("next"), at(2)).number(), "LL-000002");
 }
 
@@ -94,7 +96,8 @@ TEST_F(TicketStoreTest, queue_is_ordered_by_priority_then_age_and_pages_without_
     for (int pages = 0; pages < 10; ++pages) {
         auto page = tickets.list_tickets(query);
         ASSERT_TRUE(page);
-        for (const auto& t : page->tickets()) all.push_back(t);
+        for (const auto& t : page->tickets())
+            all.push_back(t);
         if (page->next_cursor().empty()) break;
         query.cursor = page->next_cursor();
     }
