@@ -107,6 +107,7 @@ int run_serve(const ServeOptions& options) {
         http::register_user_routes(router, api);
         http::register_ticket_routes(router, api);
         http::register_agent_routes(router, api);
+        http::register_attachment_routes(router, api);
 
         http::ServerOptions server_options;
         server_options.host = listen.host;

@@ -75,6 +75,7 @@ void register_auth_routes(Router& router, ApiContext& api);
 void register_user_routes(Router& router, ApiContext& api);
 void register_ticket_routes(Router& router, ApiContext& api);
 void register_agent_routes(Router& router, ApiContext& api);
+void register_attachment_routes(Router& router, ApiContext& api);
 
 // Handler helpers shared by the API areas.
 template <class T>

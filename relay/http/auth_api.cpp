@@ -25,8 +25,20 @@ const std::string& decoy_hash() {
 }  // namespace
 
 Authenticator make_authenticator(ApiContext& api) {
-    return [&api](const std::string& token_hash) -> asio::awaitable<std::optional<store::Principal>> {
-        co_return co_await api.run([&api, &token_hash] { return api.users.find_token(token_hash, api.clock.now()); });
+    return [&api](const std::string& credential) -> asio::awaitable<std::optional<store::Principal>> {
+        // User tokens are base64url and never contain '.'; device credentials are "<id>.<secret>".
+        auto dot = credential.find('.');
+        if (dot == std::string::npos) {
+            std::string token_hash = core::sha256_hex(credential);
+            co_return co_await api.run(
+                [&api, &token_hash] { return api.users.find_token(token_hash, api.clock.now()); });
+        }
+        std::string device_id = credential.substr(0, dot);
+        std::string secret_hash = core::sha256_hex(credential.substr(dot + 1));
+        auto device = co_await api.run(
+            [&api, &device_id, &secret_hash] { return api.devices.authenticate_device(device_id, secret_hash); });
+        if (!device) co_return std::nullopt;
+        co_return store::Principal{0, "device:" + device->id(), device->hostname(), v1::AGENT, 0, device->id()};
     };
 }
 

@@ -61,9 +61,17 @@ const std::string& RequestContext::param(std::string_view name) const {
     return it->second;
 }
 
-void Router::add(beast_http::verb method, std::string pattern, Access access, Handler handler) {
+void Router::add(beast_http::verb method, std::string pattern, Access access, Handler handler, std::size_t max_body) {
     if (!access.is_public && access.roles.empty()) throw std::logic_error("route " + pattern + " allows nobody");
-    routes_.push_back(Route{method, split_path(pattern), std::move(access), std::move(handler)});
+    routes_.push_back(Route{method, split_path(pattern), std::move(access), std::move(handler), max_body});
+}
+
+std::size_t Router::body_limit(beast_http::verb method, std::string_view target) const {
+    auto segments = split_path(target.substr(0, target.find('?')));
+    for (const auto& route : routes_) {
+        if (route.method == method && matches(route.segments, segments, nullptr)) return route.max_body;
+    }
+    return 0;
 }
 
 boost::asio::awaitable<Response> Router::dispatch(const Request& request, const std::string& remote_address) {
@@ -110,7 +118,7 @@ boost::asio::awaitable<Response> Router::run(const Route& route, RequestContext&
                                          "this endpoint needs an 'Authorization: Bearer <token>' header");
             }
             context.token_hash = core::sha256_hex(*token);
-            context.principal = co_await authenticate_(context.token_hash);
+            context.principal = co_await authenticate_(*token);
             if (!context.principal) {
                 co_return error_response(beast_http::status::unauthorized, "unauthenticated",
                                          "the token is unknown, expired or revoked; sign in again");

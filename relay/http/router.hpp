@@ -30,7 +30,7 @@ struct RequestContext {
 
 using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
 
-// Resolves a bearer token (already hashed) to a principal, or nullopt.
+// Resolves a bearer credential (a user's token, or a device's "<id>.<secret>") to a principal, or nullopt.
 using Authenticator = std::function<boost::asio::awaitable<std::optional<store::Principal>>(const std::string&)>;
 
 struct Access {
@@ -45,7 +45,12 @@ public:
     explicit Router(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
 
     // pattern: "/api/v1/tickets/{number}/claim"; a {name} segment matches one non-empty segment.
-    void add(beast_http::verb method, std::string pattern, Access access, Handler handler);
+    // max_body: this route's request body limit in bytes (0: the server's default).
+    void add(beast_http::verb method, std::string pattern, Access access, Handler handler, std::size_t max_body = 0);
+
+    // The body limit of the route a request goes to, or 0 for the server's default. Called after
+    // the headers are read, before the body is.
+    std::size_t body_limit(beast_http::verb method, std::string_view target) const;
 
     // Routes one request. Never throws: handler exceptions become a 500 without details.
     boost::asio::awaitable<Response> dispatch(const Request& request, const std::string& remote_address);
@@ -56,6 +61,7 @@ private:
         std::vector<std::string> segments;
         Access access;
         Handler handler;
+        std::size_t max_body = 0;
     };
     boost::asio::awaitable<Response> run(const Route& route, RequestContext& context);
 

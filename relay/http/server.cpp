@@ -152,7 +152,15 @@ asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> connection)
 
         // The idle allowance covers the wait for the first byte of the next request.
         tcp_stream.expires_after(options_.idle_timeout);
-        auto [read_error, read_bytes] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+        auto [read_error, read_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
+        if (!read_error && !parser.is_done()) {
+            // Some routes take larger bodies (attachments): the limit is chosen once the target is known.
+            if (auto limit = router_.body_limit(parser.get().method(), parser.get().target()); limit > 0) {
+                parser.body_limit(limit);
+            }
+            auto [body_error, body_bytes] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+            read_error = body_error;
+        }
         if (read_error) {
             Response limit_response;
             if (read_error == beast_http::error::body_limit || read_error == beast_http::error::header_limit) {

@@ -33,10 +33,11 @@ struct UserRecord {
 // Who a valid bearer token belongs to.
 struct Principal {
     std::int64_t user_id = 0;
-    std::string username;
+    std::string username;  // "device:<id>" for an agent
     std::string display_name;
     v1::Role role = v1::ROLE_UNSPECIFIED;
     int tier = 0;
+    std::string device_id;  // set for role AGENT
 };
 
 class UserStore {
@@ -103,6 +104,13 @@ public:
     virtual core::Result<v1::TicketHistory> ticket_history(const std::string& number) = 0;
     // The tickets opened from a device, newest first.
     virtual std::vector<v1::Ticket> device_tickets(const std::string& device_id, int limit) = 0;
+
+    virtual core::Result<v1::Attachment> add_attachment(const std::string& number, const v1::Attachment& meta,
+                                                        const std::string& data, core::SystemTime now) = 0;
+    virtual core::Result<v1::AttachmentList> list_attachments(const std::string& number) = 0;
+    // The attachment's description and bytes; not_found unless it belongs to that ticket.
+    virtual core::Result<std::pair<v1::Attachment, std::string>> get_attachment(const std::string& number,
+                                                                                std::int64_t id) = 0;
 };
 
 // ---------------------------------------------------------------- devices (agents)

@@ -195,5 +195,52 @@ TEST_F(AgentChannelTest, a_revoked_device_is_disconnected_at_once_and_stays_out)
     EXPECT_FALSE(device(enrolled.device_id()).online());
 }
 
+TEST_F(AgentChannelTest, a_machine_attaches_a_screenshot_to_its_own_ticket_and_staff_download_it) {
+    auto mine = enroll("m-shot");
+    auto other = enroll("m-other");
+    AgentChannelClient channel(relay_.port(), relay_.ca_file());
+    ASSERT_EQ(channel.connect(mine.device_id(), mine.device_secret()), 101u);
+    channel.send(open_ticket("shot-1", "Error dialog on start"));
+    std::string number = channel.receive().ticket_opened().number();
+    ASSERT_FALSE(number.empty());
+
+    std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(5000, '\x42');
+    const std::vector<std::pair<std::string, std::string>> as_png = {{"Content-Type", "image/png"}};
+    auto device_client = relay_.client();
+    std::string credential = mine.device_id() + "." + mine.device_secret();
+    std::string target = "/api/v1/tickets/" + number + "/attachments?name=screen.png";
+    auto uploaded = device_client.request("POST", target, png, credential, as_png);
+    ASSERT_EQ(uploaded.status, 201u) << uploaded.body;
+    v1::Attachment attachment;
+    from_json(uploaded.body, attachment);
+    EXPECT_EQ(attachment.size(), static_cast<std::int64_t>(png.size()));
+    EXPECT_EQ(attachment.created_by(), "device:" + mine.device_id());
+
+    // Not another machine's ticket, not a fake PNG, not too big, and no staff routes for machines.
+    std::string other_credential = other.device_id() + "." + other.device_secret();
+    EXPECT_EQ(device_client.request("POST", target, png, other_credential, as_png).status, 403u);
+    EXPECT_EQ(device_client.request("POST", target, "GIF89a....", credential, as_png).status, 400u);
+    EXPECT_EQ(device_client.request("POST", target, png, credential, {{"Content-Type", "text/html"}}).status, 400u);
+    auto too_big = device_client.request("POST", target, png + std::string(9 << 20, 'x'), credential, as_png);
+    EXPECT_EQ(too_big.status, 413u);
+    EXPECT_EQ(device_client.request("GET", "/api/v1/tickets", "", credential).status, 403u);
+    EXPECT_EQ(device_client.request("GET", "/api/v1/tickets/" + number + "/attachments", "", credential).status, 403u);
+
+    v1::AttachmentList list;
+    from_json(admin_->call("GET", "/api/v1/tickets/" + number + "/attachments").body, list);
+    ASSERT_EQ(list.attachments_size(), 1);
+    auto download =
+        admin_->call("GET", "/api/v1/tickets/" + number + "/attachments/" + std::to_string(list.attachments(0).id()));
+    ASSERT_EQ(download.status, 200u);
+    EXPECT_EQ(download.body, png);
+    EXPECT_EQ(download.content_type, "image/png");
+    EXPECT_EQ(download.header("Content-Disposition"), "attachment; filename=\"screen.png\"");
+    EXPECT_EQ(admin_->call("GET", "/api/v1/tickets/" + number + "/attachments/999").status, 404u);
+
+    // A revoked machine's credential stops working for HTTPS too.
+    ASSERT_EQ(admin_->call("POST", "/api/v1/agents/" + mine.device_id() + "/revoke").status, 200u);
+    EXPECT_EQ(device_client.request("POST", target, png, credential, as_png).status, 401u);
+}
+
 }  // namespace
 }  // namespace lifeline::testing

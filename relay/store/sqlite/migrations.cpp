@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -125,6 +125,21 @@ CREATE TABLE device_inventory_changes (
     to_value   TEXT NOT NULL
 );
 CREATE INDEX device_inventory_changes_device ON device_inventory_changes(device_id, id);
+)sql",
+    // 4: files attached to tickets (screenshots from Get help).
+    R"sql(
+CREATE TABLE ticket_attachments (
+    id           INTEGER PRIMARY KEY,
+    ticket_id    INTEGER NOT NULL REFERENCES tickets(id),
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    data         BLOB NOT NULL,
+    created_by   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX ticket_attachments_ticket ON ticket_attachments(ticket_id, id);
 )sql",
 };
 

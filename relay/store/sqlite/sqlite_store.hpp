@@ -36,6 +36,11 @@ public:
     core::Result<v1::CommentList> list_comments(const std::string& number, bool include_internal) override;
     core::Result<v1::TicketHistory> ticket_history(const std::string& number) override;
     std::vector<v1::Ticket> device_tickets(const std::string& device_id, int limit) override;
+    core::Result<v1::Attachment> add_attachment(const std::string& number, const v1::Attachment& meta,
+                                                const std::string& data, core::SystemTime now) override;
+    core::Result<v1::AttachmentList> list_attachments(const std::string& number) override;
+    core::Result<std::pair<v1::Attachment, std::string>> get_attachment(const std::string& number,
+                                                                        std::int64_t id) override;
 
 private:
     Database& db_;

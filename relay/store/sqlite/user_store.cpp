@@ -130,8 +130,12 @@ std::optional<Principal> SqliteUserStore::find_token(const std::string& token_ha
             "t.user_id WHERE t.token_hash = ? AND t.expires_at > ? AND u.disabled = 0");
         stmt.bind(1, token_hash).bind(2, core::to_unix_ms(now));
         if (!stmt.step()) return std::nullopt;
-        Principal p{stmt.column_int(0), stmt.column_text(1), stmt.column_text(2),
-                    static_cast<v1::Role>(stmt.column_int(3)), static_cast<int>(stmt.column_int(4))};
+        Principal p{stmt.column_int(0),
+                    stmt.column_text(1),
+                    stmt.column_text(2),
+                    static_cast<v1::Role>(stmt.column_int(3)),
+                    static_cast<int>(stmt.column_int(4)),
+                    {}};
         stmt.reset();
         return p;
     });
