@@ -213,6 +213,12 @@ asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> connection)
         if (write_error || !response.keep_alive()) break;
     }
 
+    // Stopping: an idle client may never answer our close_notify, so do not wait for it.
+    if (connection->stopping) {
+        beast::error_code ignored;
+        tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        co_return;
+    }
     tcp_stream.expires_after(std::chrono::seconds(5));
     co_await stream.async_shutdown(kTuple);
 }

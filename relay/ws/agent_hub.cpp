@@ -189,11 +189,20 @@ asio::awaitable<void> AgentHub::accept(beast::ssl_stream<beast::tcp_stream> stre
 asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
     const std::string device_id = session->device.id();
     std::shared_ptr<Session> replaced;
+    bool registered = false;
     {
         std::lock_guard lock(mutex_);
-        auto& slot = sessions_[device_id];
-        replaced = slot.lock();
-        slot = session;
+        // Authenticated while shutdown() ran: it never saw this session, so it must not stay open.
+        if (!stopping_) {
+            auto& slot = sessions_[device_id];
+            replaced = slot.lock();
+            slot = session;
+            registered = true;
+        }
+    }
+    if (!registered) {
+        co_await session->ws.async_close(websocket::close_code::going_away, kTuple);
+        co_return;
     }
     // One channel per device: a reconnect wins over a half-dead older connection.
     if (replaced) close_session(replaced);

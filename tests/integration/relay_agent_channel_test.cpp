@@ -181,6 +181,10 @@ TEST_F(AgentChannelTest, a_malformed_frame_closes_only_its_own_channel) {
     beat.mutable_heartbeat();
     well_behaved.send(beat);
     EXPECT_TRUE(well_behaved.receive().has_heartbeat());
+
+    // SIGTERM with a channel still open: the relay closes it and stops cleanly.
+    EXPECT_EQ(relay_.stop(), 0) << relay_.log();
+    EXPECT_TRUE(well_behaved.closed_by_relay(std::chrono::seconds(5)));
 }
 
 TEST_F(AgentChannelTest, a_revoked_device_is_disconnected_at_once_and_stays_out) {
