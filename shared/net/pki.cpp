@@ -1,5 +1,6 @@
 // Certificate issuance with OpenSSL 3: P-256 keys, X.509 v3 extensions, PEM in and out.
 #include "shared/net/pki.hpp"
+#include "shared/net/openssl_handles.hpp"
 
 #include "shared/core/ids.hpp"
 
@@ -29,32 +30,12 @@ constexpr std::size_t kSerialBytes = 16;
 constexpr std::size_t kMaxCommonNameBytes = 64;  // ub-common-name in RFC 5280
 constexpr std::size_t kMaxDnsNameBytes = 253;
 
-template <auto Free>
-struct Deleter {
-    template <class T>
-    void operator()(T* handle) const noexcept {
-        Free(handle);
-    }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
-using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, Deleter<GENERAL_NAME_free>>;
-using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Deleter<ASN1_STRING_free>>;
-
-std::string openssl_errors() {
-    std::string out;
-    while (unsigned long code = ERR_get_error()) {
-        std::array<char, 256> text{};
-        ERR_error_string_n(code, text.data(), text.size());
-        if (!out.empty()) out += "; ";
-        out += text.data();
-    }
-    return out.empty() ? "unknown OpenSSL error" : out;
-}
+using KeyPtr = OpensslPtr<EVP_PKEY, EVP_PKEY_free>;
+using BignumPtr = OpensslPtr<BIGNUM, BN_free>;
+using ExtensionPtr = OpensslPtr<X509_EXTENSION, X509_EXTENSION_free>;
+using GeneralNamesPtr = OpensslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using GeneralNamePtr = OpensslPtr<GENERAL_NAME, GENERAL_NAME_free>;
+using Asn1StringPtr = OpensslPtr<ASN1_STRING, ASN1_STRING_free>;
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + openssl_errors()); }
 

@@ -1,5 +1,6 @@
 // TLS policy for both ends, and the pinned-CA verification that replaces OpenSSL's default chain check.
 #include "shared/net/tls.hpp"
+#include "shared/net/openssl_handles.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -34,29 +35,8 @@ constexpr const char* kGroups = "X25519:P-256:P-384";
 
 using Sha256 = std::array<unsigned char, 32>;
 
-template <auto Free>
-struct Deleter {
-    template <class T>
-    void operator()(T* handle) const noexcept {
-        Free(handle);
-    }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
-using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-
-// Drains OpenSSL's thread-local error queue into one line, so the next call starts clean.
-std::string openssl_errors() {
-    std::string out;
-    while (unsigned long code = ERR_get_error()) {
-        std::array<char, 256> text{};
-        ERR_error_string_n(code, text.data(), text.size());
-        if (!out.empty()) out += "; ";
-        out += text.data();
-    }
-    return out.empty() ? "unknown OpenSSL error" : out;
-}
+using StorePtr = OpensslPtr<X509_STORE, X509_STORE_free>;
+using StoreCtxPtr = OpensslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 
 [[noreturn]] void throw_ssl_error(const std::string& what) {
     unsigned long code = ERR_peek_last_error();
@@ -291,6 +271,17 @@ void set_verify_host(SSL* ssl, const std::string& host) {
 
 void set_verify_host(asio::ssl::stream<boost::beast::tcp_stream>& stream, const std::string& host) {
     set_verify_host(stream.native_handle(), host);
+}
+
+std::string openssl_errors() {
+    std::string out;
+    while (unsigned long code = ERR_get_error()) {
+        std::array<char, 256> text{};
+        ERR_error_string_n(code, text.data(), text.size());
+        if (!out.empty()) out += "; ";
+        out += text.data();
+    }
+    return out.empty() ? "unknown OpenSSL error" : out;
 }
 
 }  // namespace lifeline::net

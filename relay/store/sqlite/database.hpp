@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace lifeline::relay::store::sqlite {
@@ -78,28 +79,15 @@ private:
 template <class F>
 std::invoke_result_t<F, Connection&> Database::write(F&& work) {
     using R = std::invoke_result_t<F, Connection&>;
-    std::promise<void> done;
-    auto finished = done.get_future();
-    std::exception_ptr work_error;
     if constexpr (std::is_void_v<R>) {
-        enqueue(Job{[&](Connection& c) {
-                        try {
-                            work(c);
-                            return true;
-                        } catch (...) {
-                            work_error = std::current_exception();
-                            return false;
-                        }
-                    },
-                    [&](std::exception_ptr commit_error) {
-                        if (commit_error)
-                            done.set_exception(commit_error);
-                        else
-                            done.set_value();
-                    }});
-        finished.get();
-        if (work_error) std::rethrow_exception(work_error);
+        write([&](Connection& c) {
+            work(c);
+            return std::monostate{};
+        });
     } else {
+        std::promise<void> done;
+        auto finished = done.get_future();
+        std::exception_ptr work_error;
         std::optional<R> value;
         enqueue(Job{[&](Connection& c) {
                         try {

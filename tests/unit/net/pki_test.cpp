@@ -1,6 +1,7 @@
 // The relay's PKI and TLS trust modes, down to real handshakes over loopback between our own contexts.
 #include "shared/net/pki.hpp"
 #include "shared/net/https_client.hpp"
+#include "shared/net/openssl_handles.hpp"
 #include "shared/net/tls.hpp"
 
 #include "shared/core/ids.hpp"
@@ -41,19 +42,10 @@ namespace http = beast::http;
 namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
 
-template <auto Free>
-struct Deleter {
-    template <class T>
-    void operator()(T* handle) const noexcept {
-        Free(handle);
-    }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
-using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
-using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, Deleter<BASIC_CONSTRAINTS_free>>;
+using StorePtr = OpensslPtr<X509_STORE, X509_STORE_free>;
+using StoreCtxPtr = OpensslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
+using GeneralNamesPtr = OpensslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using BasicConstraintsPtr = OpensslPtr<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free>;
 
 X509Ptr parse(const std::string& pem) {
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -270,7 +262,7 @@ TEST(Pki, serials_are_random_and_about_128_bits) {
     auto a = parse(create_ca("A").certificate_pem);
     auto b = parse(create_ca("A").certificate_pem);
     EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(a.get()), X509_get0_serialNumber(b.get())), 0);
-    std::unique_ptr<BIGNUM, Deleter<BN_free>> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(a.get()), nullptr));
+    OpensslPtr<BIGNUM, BN_free> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(a.get()), nullptr));
     EXPECT_GT(BN_num_bits(serial.get()), 96);
     EXPECT_LE(BN_num_bits(serial.get()), 128);
 }
