@@ -5,6 +5,8 @@
 #include "relay/http/router.hpp"
 #include "relay/store/store.hpp"
 #include "shared/core/clock.hpp"
+#include "shared/core/offload.hpp"
+#include "shared/core/text.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -34,14 +36,11 @@ struct ApiContext {
     std::chrono::seconds token_ttl{12 * 3600};
     DevicePresence* presence = nullptr;  // set once the hub exists
 
-    // Runs a blocking call on the pool and resumes the caller on its own executor.
-    //
-    // GCC 12 destroys a closure with captures twice when it is a temporary inside a co_await
-    // expression (GCC PR 100611), so call sites pass lambdas that capture only references, and no
-    // capturing closure of ours is created in the co_await expression here.
+    // Runs a blocking call on the pool and resumes the caller on its own executor (see core::offload
+    // for why call sites pass reference-capturing lambdas).
     template <class F>
     boost::asio::awaitable<std::invoke_result_t<F>> run(F work) {
-        co_return co_await boost::asio::co_spawn(blocking, invoke(std::move(work)), boost::asio::use_awaitable);
+        co_return co_await core::offload(blocking, std::move(work));
     }
 
     // run() for calls answering core::Result<T>: an error is thrown as core::ErrorException, which
@@ -52,10 +51,6 @@ struct ApiContext {
     }
 
 private:
-    template <class F>
-    static boost::asio::awaitable<std::invoke_result_t<F>> invoke(F work) {
-        co_return work();
-    }
     template <class F>
     static auto invoke_checked(F work) -> boost::asio::awaitable<typename std::invoke_result_t<F>::value_type> {
         auto result = work();
@@ -90,8 +85,6 @@ inline core::Error invalid(std::string message) {
     return core::make_error(core::Errc::invalid_argument, std::move(message));
 }
 
-// Checks a free-text field: at most `max` bytes of valid UTF-8 without control characters
-// (newlines and tabs allowed where `multiline`).
-core::Result<void> check_text(std::string_view field, std::string_view value, std::size_t max, bool multiline);
+using core::check_text;
 
 }  // namespace lifeline::relay::http

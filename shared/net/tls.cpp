@@ -273,6 +273,11 @@ void set_verify_host(asio::ssl::stream<boost::beast::tcp_stream>& stream, const 
     set_verify_host(stream.native_handle(), host);
 }
 
+bool is_certificate_rejection(const boost::system::error_code& error) {
+    return error.category() == asio::error::get_ssl_category() &&
+           ERR_GET_REASON(static_cast<unsigned long>(error.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+}
+
 std::string openssl_errors() {
     std::string out;
     while (unsigned long code = ERR_get_error()) {

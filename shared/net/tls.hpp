@@ -43,4 +43,8 @@ void set_verify_host(boost::asio::ssl::stream<boost::beast::tcp_stream>& stream,
 // The same for any OpenSSL connection, e.g. a WebSocket stream over beast::ssl_stream.
 void set_verify_host(SSL* ssl, const std::string& host);
 
+// True when a client handshake failed because the server's certificate was not trusted: a wrong pin,
+// a wrong CA, or a certificate that does not name the host.
+bool is_certificate_rejection(const boost::system::error_code& error);
+
 }  // namespace lifeline::net

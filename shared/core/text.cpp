@@ -1,7 +1,7 @@
-// Input checks shared by the API handlers.
-#include "relay/http/api.hpp"
+// Free-text validation: well-formed UTF-8, no control characters, a size cap.
+#include "shared/core/text.hpp"
 
-namespace lifeline::relay::http {
+namespace lifeline::core {
 
 namespace {
 
@@ -30,21 +30,23 @@ std::size_t utf8_sequence(std::string_view s) {
 
 }  // namespace
 
-core::Result<void> check_text(std::string_view field, std::string_view value, std::size_t max, bool multiline) {
+Result<void> check_text(std::string_view field, std::string_view value, std::size_t max, bool multiline) {
     if (value.size() > max) {
-        return invalid(std::string(field) + " is longer than " + std::to_string(max) + " bytes");
+        return make_error(Errc::invalid_argument,
+                          std::string(field) + " is longer than " + std::to_string(max) + " bytes");
     }
     for (std::size_t i = 0; i < value.size();) {
         unsigned char c = static_cast<unsigned char>(value[i]);
         if (c < 0x20 || c == 0x7F) {
             bool allowed = multiline && (c == '\n' || c == '\t' || c == '\r');
-            if (!allowed) return invalid(std::string(field) + " contains a control character");
+            if (!allowed)
+                return make_error(Errc::invalid_argument, std::string(field) + " contains a control character");
         }
         std::size_t n = utf8_sequence(value.substr(i));
-        if (n == 0) return invalid(std::string(field) + " is not valid UTF-8");
+        if (n == 0) return make_error(Errc::invalid_argument, std::string(field) + " is not valid UTF-8");
         i += n;
     }
     return {};
 }
 
-}  // namespace lifeline::relay::http
+}  // namespace lifeline::core

@@ -1,0 +1,16 @@
+// Checks for free text from users and machines (subjects, descriptions, names), shared by the
+// relay's API and the agent, which checks a request before queueing it.
+#pragma once
+
+#include "shared/core/error.hpp"
+
+#include <cstddef>
+#include <string_view>
+
+namespace lifeline::core {
+
+// At most `max` bytes of valid UTF-8 without control characters (newlines and tabs allowed where
+// `multiline`). The error names `field`.
+Result<void> check_text(std::string_view field, std::string_view value, std::size_t max, bool multiline);
+
+}  // namespace lifeline::core
