@@ -40,6 +40,8 @@ std::string read_all(int fd) {
     return out;
 }
 
+}  // namespace
+
 int wait_exit(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -49,11 +51,43 @@ int wait_exit(pid_t pid) {
     return -1;
 }
 
-}  // namespace
+pid_t spawn_logged(std::vector<std::string> args, const std::string& log_path, const std::vector<std::string>& env) {
+    auto argv = argv_of(args);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        for (const auto& assignment : env)
+            ::putenv(const_cast<char*>(assignment.c_str()));
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+bool wait_until_ready(pid_t& pid, const std::function<bool()>& ready, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ready()) return true;
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+            pid = -1;
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
 
 CommandResult run_relay_command(const std::vector<std::string>& args, const std::string& input) {
     std::vector<std::string> full{LIFELINE_RELAY_BIN};
     full.insert(full.end(), args.begin(), args.end());
+    return run_program(full, input);
+}
+
+CommandResult run_program(std::vector<std::string> full, const std::string& input,
+                          const std::vector<std::string>& env) {
     auto argv = argv_of(full);
     // stdout and stderr go to temp files: no pipe to drain concurrently, no deadlock.
     char out_path[] = "/tmp/lifeline-cmd-out-XXXXXX";
@@ -67,6 +101,8 @@ CommandResult run_relay_command(const std::vector<std::string>& args, const std:
         ::dup2(in_pipe[0], 0);
         ::dup2(out_fd, 1);
         ::dup2(err_fd, 2);
+        for (const auto& assignment : env)
+            ::putenv(const_cast<char*>(assignment.c_str()));
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
@@ -113,35 +149,22 @@ void RelayProcess::start(const std::vector<std::string>& extra_args) {
     if (pid_ > 0) throw std::logic_error("relay already running");
     std::string port_file = root_ + "/port";
     fs::remove(port_file);
-    std::vector<std::string> args{LIFELINE_RELAY_BIN, "serve",       "--data",      data_dir_,
-                                  "--listen",         "127.0.0.1:0", "--port-file", port_file};
+    // A restart keeps the address, as a real relay does, so connected agents can find it again.
+    std::string listen = "127.0.0.1:" + std::to_string(port_);
+    std::vector<std::string> args{LIFELINE_RELAY_BIN, "serve", "--data",      data_dir_,
+                                  "--listen",         listen,  "--port-file", port_file};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    auto argv = argv_of(args);
-    std::string log_path = root_ + "/relay.log";
     ++starts_;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-        int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
+    pid_ = spawn_logged(args, root_ + "/relay.log");
+    auto listening = [&] {
         std::ifstream in(port_file);
         unsigned port = 0;
-        if (in >> port && port > 0) {
-            port_ = static_cast<std::uint16_t>(port);
-            return;
-        }
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            throw std::runtime_error("relay exited during start-up: " + log());
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+        if (!(in >> port) || port == 0) return false;
+        port_ = static_cast<std::uint16_t>(port);
+        return true;
+    };
+    if (wait_until_ready(pid_, listening, std::chrono::seconds(30))) return;
+    if (pid_ < 0) throw std::runtime_error("relay exited during start-up: " + log());
     kill();
     throw std::runtime_error("relay did not start listening within 30 s: " + log());
 }

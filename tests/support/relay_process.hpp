@@ -6,7 +6,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,20 @@ struct CommandResult {
     std::string out;
     std::string err;
 };
+
+// Runs the program at argv[0] with `input` on its standard input and `env` ("NAME=value") added to
+// its environment; waits for it.
+CommandResult run_program(std::vector<std::string> argv, const std::string& input = {},
+                          const std::vector<std::string>& env = {});
+
+// Forks and execs argv[0] with stdout and stderr appended to `log_path` and `env` added.
+pid_t spawn_logged(std::vector<std::string> argv, const std::string& log_path,
+                   const std::vector<std::string>& env = {});
+// Polls `ready` until it holds (true), the process exits (false; `pid` is reaped and set to -1) or
+// `timeout` passes (false).
+bool wait_until_ready(pid_t& pid, const std::function<bool()>& ready, std::chrono::seconds timeout);
+// Reaps `pid`: its exit code, or 128 + the signal that ended it.
+int wait_exit(pid_t pid);
 
 // Runs lifeline-relay with `args`, feeding `input` to its standard input; waits for it.
 CommandResult run_relay_command(const std::vector<std::string>& args, const std::string& input = {});
@@ -29,7 +45,8 @@ public:
     RelayProcess(const RelayProcess&) = delete;
     RelayProcess& operator=(const RelayProcess&) = delete;
 
-    // Starts `serve` on 127.0.0.1 with an ephemeral port and waits until it listens.
+    // Starts `serve` on 127.0.0.1 and waits until it listens: an ephemeral port the first time, the
+    // same port on a restart.
     void start(const std::vector<std::string>& extra_args = {});
     int stop();   // SIGTERM; answers the exit status (0 for a clean stop)
     void kill();  // SIGKILL, as a crash would

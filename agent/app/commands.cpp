@@ -1,0 +1,281 @@
+// enroll (HTTPS with the pinned CA), run (the daemon), help and status (the local socket), sysinfo.
+#include "agent/app/commands.hpp"
+
+#include "agent/local/local_client.hpp"
+#include "shared/core/log.hpp"
+#include "shared/core/text.hpp"
+#include "shared/net/https_client.hpp"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <boost/asio/signal_set.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace lifeline::agent::app {
+
+namespace asio = boost::asio;
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+constexpr std::chrono::seconds kHelpTimeout{60};
+constexpr std::chrono::seconds kStatusTimeout{15};
+
+std::string config_path(const std::string& given) { return given.empty() ? default_paths().config : given; }
+
+std::string to_json(const google::protobuf::Message& message) {
+    std::string out;
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+    return out;
+}
+
+std::string machine_id_of_this_machine() {
+    std::ifstream in("/etc/machine-id");
+    std::string id;
+    in >> id;
+    return id;
+}
+
+std::string hostname_of_this_machine() {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    return name;
+}
+
+std::string error_message_of(const net::HttpResponse& response) {
+    v1::ErrorResponse error;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    if (google::protobuf::util::JsonStringToMessage(response.body, &error, options).ok() &&
+        !error.error().message().empty()) {
+        return error.error().message();
+    }
+    return "HTTP " + std::to_string(response.status);
+}
+
+const char* status_name(v1::Ticket::Status status) {
+    switch (status) {
+        case v1::Ticket::NEW: return "new";
+        case v1::Ticket::OPEN: return "open";
+        case v1::Ticket::PENDING: return "pending";
+        case v1::Ticket::RESOLVED: return "resolved";
+        case v1::Ticket::CLOSED: return "closed";
+        default: return "unknown";
+    }
+}
+
+// Loads the config or says why not; `ok` is false when the caller should exit 2.
+std::optional<AgentConfig> load_or_complain(const std::string& path) {
+    auto config = load_config(path);
+    if (!config) {
+        std::cerr << "lifeline-agent: " << config.error().message << "\n";
+        return std::nullopt;
+    }
+    return *config;
+}
+
+}  // namespace
+
+int run_enroll(const EnrollOptions& options) {
+    auto address = parse_relay_url(options.relay_url);
+    if (!address) {
+        std::cerr << "lifeline-agent enroll: " << address.error().message << "\n";
+        return 2;
+    }
+    DefaultPaths defaults = default_paths();
+    AgentConfig config;
+    config.relay_url = options.relay_url;
+    config.ca_fingerprint = options.ca_fingerprint;
+    config.socket_path = options.socket_path.empty() ? defaults.socket : options.socket_path;
+    config.state_dir = options.state_dir.empty() ? defaults.state_dir : options.state_dir;
+
+    v1::EnrollRequest request;
+    request.set_token(options.token);
+    request.set_machine_id(options.machine_id.empty() ? machine_id_of_this_machine() : options.machine_id);
+    request.set_hostname(options.hostname.empty() ? hostname_of_this_machine() : options.hostname);
+    if (request.machine_id().empty()) {
+        std::cerr << "lifeline-agent enroll: /etc/machine-id is missing; pass --machine-id\n";
+        return 2;
+    }
+    std::string body;
+    (void)google::protobuf::util::MessageToJsonString(request, &body);
+
+    net::HttpResponse response;
+    try {
+        net::HttpsClient client(address->host, address->port, {"", "", options.ca_fingerprint});
+        response = client.request("POST", "/api/v1/agents/enroll", body);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "lifeline-agent enroll: " << e.what() << "\n";
+        return 2;
+    } catch (const boost::system::system_error& e) {
+        if (net::is_certificate_rejection(e.code())) {
+            std::cerr << "lifeline-agent enroll: the relay at " << options.relay_url
+                      << " presented a certificate that does not match " << options.ca_fingerprint
+                      << "; nothing was sent. Check the fingerprint printed by `lifeline-relay enroll-token create`.\n";
+        } else {
+            std::cerr << "lifeline-agent enroll: cannot reach the relay at " << options.relay_url << ": "
+                      << e.code().message() << "\n";
+        }
+        return 1;
+    }
+    if (response.status != 201) {
+        std::cerr << "lifeline-agent enroll: the relay refused the enrollment: " << error_message_of(response) << "\n";
+        return 1;
+    }
+    v1::EnrollResponse enrolled;
+    google::protobuf::util::JsonParseOptions parse;
+    parse.ignore_unknown_fields = true;
+    if (!google::protobuf::util::JsonStringToMessage(response.body, &enrolled, parse).ok() ||
+        enrolled.device_id().empty() || enrolled.device_secret().empty()) {
+        std::cerr << "lifeline-agent enroll: the relay's answer is not an enrollment\n";
+        return 1;
+    }
+    config.device_id = enrolled.device_id();
+    config.device_secret = enrolled.device_secret();
+    const std::string path = config_path(options.config_file);
+    if (auto saved = save_config(path, config); !saved) {
+        std::cerr << "lifeline-agent enroll: enrolled, but " << saved.error().message << "\n";
+        return 1;
+    }
+    std::cout << "enrolled as device " << config.device_id << " with " << config.relay_url << "\n"
+              << "config: " << path << "\n";
+    return 0;
+}
+
+int run_daemon(const RunOptions& options, MachineServices machine) {
+    if (!core::init_logging(options.log_level)) {
+        std::cerr << "lifeline-agent run: unknown log level " << options.log_level << "\n";
+        return 2;
+    }
+    auto config = load_or_complain(config_path(options.config_file));
+    if (!config) return 2;
+    if (options.max_backoff_seconds < 1 || options.max_backoff_seconds > 3600) {
+        std::cerr << "lifeline-agent run: --max-backoff must be 1 to 3600 seconds\n";
+        return 2;
+    }
+    asio::io_context io(1);
+    DaemonOptions daemon_options;
+    daemon_options.config = *config;
+    daemon_options.machine = std::move(machine);
+    daemon_options.backoff_cap = std::chrono::milliseconds(static_cast<long>(options.max_backoff_seconds * 1000));
+    Daemon daemon(io, std::move(daemon_options));
+    if (auto started = daemon.start(); !started) {
+        spdlog::error("agent: {}", started.error().message);
+        return started.error().code == core::Errc::already_exists ? 1 : 2;
+    }
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    std::atomic<bool> finished{false};
+    std::thread watchdog;
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("agent: signal {}: stopping", signal);
+        daemon.stop();
+        // A relay that does not answer the close must not hold the stop up for long.
+        watchdog = std::thread([&] {
+            for (int i = 0; i < 50 && !finished; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (!finished) io.stop();
+        });
+    });
+    io.run();
+    finished = true;
+    if (watchdog.joinable()) watchdog.join();
+    spdlog::info("agent: stopped");
+    return 0;
+}
+
+int run_help(const HelpOptions& options) {
+    auto config = load_or_complain(config_path(options.config_file));
+    if (!config) return 2;
+    v1::LocalRequest request;
+    auto* help = request.mutable_help();
+    help->set_subject(options.subject);
+    help->set_description(options.description);
+    help->set_category(options.category);
+    help->set_capture_screenshot(options.screenshot);
+    auto client = LocalClient::connect(config->socket_path);
+    if (!client) {
+        std::cerr << "lifeline-agent help: " << client.error().message << "\n";
+        return 3;
+    }
+    auto response = client->call(request, kHelpTimeout);
+    if (!response) {
+        std::cerr << "lifeline-agent help: " << response.error().message << "\n";
+        return 1;
+    }
+    if (response->has_error()) {
+        std::cerr << "lifeline-agent help: " << response->error().message() << "\n";
+        return response->error().code() == core::errc_name(core::Errc::invalid_argument) ? 2 : 1;
+    }
+    const auto& result = response->help();
+    if (options.json) {
+        std::cout << to_json(result) << "\n";
+    } else if (result.queued()) {
+        std::cout << "The relay cannot be reached right now. Your request is saved and will be sent as soon as the "
+                     "connection is back (request "
+                  << result.idempotency_key() << ").\n";
+    } else {
+        std::cout << result.number() << "\n";
+    }
+    return 0;
+}
+
+int run_status(const StatusOptions& options) {
+    auto config = load_or_complain(config_path(options.config_file));
+    if (!config) return 2;
+    v1::LocalRequest request;
+    request.mutable_status();
+    auto client = LocalClient::connect(config->socket_path);
+    if (!client) {
+        if (options.json) {
+            v1::AgentStatus offline;
+            offline.set_relay_url(config->relay_url);
+            offline.set_device_id(config->device_id);
+            offline.set_last_error(client.error().message);
+            std::cout << to_json(offline) << "\n";
+        } else {
+            std::cout << "agent:  not running\nrelay:  " << config->relay_url << "\ndevice: " << config->device_id
+                      << "\n";
+        }
+        std::cerr << "lifeline-agent status: " << client.error().message << "\n";
+        return 3;
+    }
+    auto response = client->call(request, kStatusTimeout);
+    if (!response || !response->has_status()) {
+        std::cerr << "lifeline-agent status: " << (response ? response->error().message() : response.error().message)
+                  << "\n";
+        return 1;
+    }
+    const auto& status = response->status();
+    if (options.json) {
+        std::cout << to_json(status) << "\n";
+        return 0;
+    }
+    std::cout << "agent:  running, " << (status.connected() ? "connected" : "not connected") << "\n"
+              << "relay:  " << status.relay_url() << "\n"
+              << "device: " << status.device_id() << "\n";
+    if (status.connected()) std::cout << "since:  " << TimeUtil::ToString(status.connected_since()) << "\n";
+    if (!status.last_error().empty()) std::cout << "error:  " << status.last_error() << "\n";
+    if (status.queued_requests() > 0) std::cout << "queued: " << status.queued_requests() << " request(s)\n";
+    if (status.tickets_size() > 0) std::cout << "tickets:\n";
+    for (const auto& ticket : status.tickets()) {
+        std::cout << "  " << ticket.number() << "  " << status_name(ticket.status()) << "  " << ticket.subject()
+                  << (ticket.assignee_name().empty() ? "" : "  (" + ticket.assignee_name() + ")") << "\n";
+    }
+    return 0;
+}
+
+int run_sysinfo(MachineServices machine) {
+    std::cout << to_json(machine.system_info()) << "\n";
+    return 0;
+}
+
+}  // namespace lifeline::agent::app

@@ -1,0 +1,48 @@
+// The lifeline-agent subcommands, one function each, over the agent's libraries.
+#pragma once
+
+#include "agent/daemon/daemon.hpp"
+
+#include <string>
+
+namespace lifeline::agent::app {
+
+struct EnrollOptions {
+    std::string config_file;
+    std::string relay_url;
+    std::string token;
+    std::string ca_fingerprint;
+    std::string machine_id;  // default: /etc/machine-id
+    std::string hostname;    // default: this machine's
+    std::string socket_path;
+    std::string state_dir;
+};
+
+struct RunOptions {
+    std::string config_file;
+    std::string log_level = "info";
+    double max_backoff_seconds = 60;
+};
+
+struct HelpOptions {
+    std::string config_file;
+    std::string subject;
+    std::string description;
+    std::string category;
+    bool screenshot = false;
+    bool json = false;
+};
+
+struct StatusOptions {
+    std::string config_file;
+    bool json = false;
+};
+
+// Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 the daemon is not running.
+int run_enroll(const EnrollOptions& options);
+int run_daemon(const RunOptions& options, MachineServices machine);
+int run_help(const HelpOptions& options);
+int run_status(const StatusOptions& options);
+int run_sysinfo(MachineServices machine);
+
+}  // namespace lifeline::agent::app

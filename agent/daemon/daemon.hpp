@@ -1,0 +1,78 @@
+// `lifeline-agent run`: the daemon that ties the relay link, the on-disk help queue and the local
+// socket together. It opens tickets for the user (now, or from the queue once the relay is back),
+// uploads their screenshots, and answers status questions.
+//
+// Threads: one I/O thread runs everything on `io`; system info, screenshots and HTTPS uploads run
+// on a small pool and come back to it.
+#pragma once
+
+#include "agent/core/config.hpp"
+#include "agent/core/help_queue.hpp"
+#include "agent/local/local_server.hpp"
+#include "agent/relay_link/relay_link.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace lifeline::agent {
+
+// What the daemon needs from the machine; blocking calls, run off the I/O thread.
+struct MachineServices {
+    std::function<v1::SystemInfo()> system_info;
+    std::function<core::Result<std::string>()> screenshot_png;
+};
+
+struct DaemonOptions {
+    AgentConfig config;
+    MachineServices machine;
+    std::chrono::milliseconds backoff_cap{60'000};
+    std::chrono::milliseconds help_wait{15'000};   // how long `help` waits for the ticket number
+    std::chrono::milliseconds status_wait{5'000};  // how long `status` waits for the ticket list
+};
+
+class Daemon {
+public:
+    Daemon(boost::asio::io_context& io, DaemonOptions options);
+    ~Daemon();
+
+    // Opens the queue and the local socket, then starts connecting. Errors: another daemon runs,
+    // the state dir is unusable.
+    core::Result<void> start();
+    void stop();
+
+private:
+    struct Waiter;
+    boost::asio::awaitable<v1::LocalResponse> handle(const v1::LocalRequest& request);
+    boost::asio::awaitable<v1::LocalResponse> help(const v1::HelpRequest& request);
+    boost::asio::awaitable<v1::LocalResponse> status();
+    boost::asio::awaitable<v1::AgentHello> hello();
+    boost::asio::awaitable<void> upload_screenshots();
+    // Waits up to `timeout` for the relay's answer filed under `key`.
+    boost::asio::awaitable<std::optional<v1::RelayToAgent>> wait_for(const std::string& key,
+                                                                     std::chrono::milliseconds timeout);
+
+    void on_connected();
+    void on_message(const v1::RelayToAgent& message);
+    void answer(const std::string& key, const v1::RelayToAgent& message);
+    void send_open_ticket(const v1::QueuedHelp& entry);
+
+    boost::asio::io_context& io_;
+    DaemonOptions options_;
+    RelayAddress address_;
+    boost::asio::thread_pool pool_{2};
+    std::optional<HelpQueue> queue_;
+    std::unique_ptr<LocalServer> local_;
+    std::unique_ptr<RelayLink> link_;
+    std::map<std::string, std::shared_ptr<Waiter>> waiters_;
+    std::int64_t next_request_id_ = 1;
+    bool uploading_ = false;
+};
+
+}  // namespace lifeline::agent

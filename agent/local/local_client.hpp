@@ -1,0 +1,37 @@
+// The agent's local socket protocol: 4-byte big-endian length + one protobuf message, and the
+// blocking client that `lifeline-agent help|status` (and later the tray) use to reach the daemon.
+#pragma once
+
+#include "lifeline.pb.h"
+#include "shared/core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace lifeline::agent {
+
+// Room for a screenshot plus the request around it.
+constexpr std::size_t kMaxLocalFrame = 12 << 20;
+
+std::string encode_local_frame(const google::protobuf::MessageLite& message);
+// The length a frame header announces.
+std::uint32_t decode_local_length(const unsigned char header[4]);
+
+class LocalClient {
+public:
+    // Errc::unavailable when no daemon listens at `socket_path`.
+    static core::Result<LocalClient> connect(const std::string& socket_path);
+    LocalClient(LocalClient&& other) noexcept;
+    LocalClient& operator=(LocalClient&&) = delete;
+    ~LocalClient();
+
+    // One request, one response, within `timeout`.
+    core::Result<v1::LocalResponse> call(const v1::LocalRequest& request, std::chrono::milliseconds timeout);
+
+private:
+    explicit LocalClient(int fd) : fd_(fd) {}
+    int fd_;
+};
+
+}  // namespace lifeline::agent
