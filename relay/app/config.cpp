@@ -98,6 +98,10 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
          {1, 3600, [](RelayConfig& c, std::int64_t v) { c.request_timeout_seconds = static_cast<int>(v); }}},
         {"http.idle_timeout",
          {1, 3600, [](RelayConfig& c, std::int64_t v) { c.idle_timeout_seconds = static_cast<int>(v); }}},
+        {"session.idle_timeout",
+         {5, 86400, [](RelayConfig& c, std::int64_t v) { c.session_idle_timeout_seconds = static_cast<int>(v); }}},
+        {"session.consent_timeout",
+         {5, 600, [](RelayConfig& c, std::int64_t v) { c.session_consent_timeout_seconds = static_cast<int>(v); }}},
         {"auth.token_ttl",
          {1, 90 * 86400, [](RelayConfig& c, std::int64_t v) { c.token_ttl_seconds = static_cast<int>(v); }}},
         {"auth.login_max_failures",
@@ -117,7 +121,7 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
         {"tls.certificate", {any_string, [](RelayConfig& c, std::string v) { c.tls_certificate = std::move(v); }}},
         {"tls.private_key", {any_string, [](RelayConfig& c, std::string v) { c.tls_private_key = std::move(v); }}},
     };
-    static const char* kTables[] = {"http", "auth", "log", "tls"};
+    static const char* kTables[] = {"http", "auth", "log", "tls", "session"};
 
     std::optional<core::Error> failure;
     std::function<void(const toml::table&, const std::string&)> walk = [&](const toml::table& table,
@@ -182,6 +186,10 @@ std::string default_config_text() {
 # token_ttl = 43200             # seconds a sign-in lasts
 # login_max_failures = 5        # failed sign-ins per (account, address) before a lockout
 # login_lockout = 300           # seconds of the first lockout; each further one doubles
+
+[session]
+# idle_timeout = 600            # seconds a remote session may carry no byte before it ends
+# consent_timeout = 45          # seconds to wait for the machine's answer (its user has 30)
 
 [tls]
 # certificate = "server.pem"    # chain, relative to the data dir

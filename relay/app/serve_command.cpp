@@ -6,6 +6,7 @@
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 #include "relay/ws/agent_hub.hpp"
+#include "relay/ws/session_api.hpp"
 #include "shared/core/log.hpp"
 #include "shared/net/tls.hpp"
 
@@ -92,6 +93,7 @@ int run_serve(const ServeOptions& options) {
         store::sqlite::SqliteUserStore users(db);
         store::sqlite::SqliteTicketStore tickets(db);
         store::sqlite::SqliteDeviceStore devices(db);
+        store::sqlite::SqliteSessionStore sessions(db);
         core::SystemClock clock;
         auth::LoginThrottle throttle(
             auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)}, clock);
@@ -118,17 +120,33 @@ int run_serve(const ServeOptions& options) {
         http::HttpsServer server(io, tls, router, server_options);
         ws::AgentHub agents(api, ws::AgentHubOptions{});
         api.presence = &agents;
-        server.on_upgrade("/v1/agent", [&agents](auto&& stream, auto&& request, std::string remote) {
+        ws::SessionBrokerOptions broker_options;
+        broker_options.idle_timeout = std::chrono::seconds(config.session_idle_timeout_seconds);
+        broker_options.answer_timeout = std::chrono::seconds(config.session_consent_timeout_seconds);
+        ws::SessionBroker broker(io.get_executor(), api, sessions, agents, broker_options);
+        broker.fail_leftovers();
+        agents.set_session_events(&broker);
+        api.session_control = &broker;
+        ws::register_session_routes(router, api, sessions, broker);
+        const auto log_failure = [](const char* what) {
+            return [what](std::exception_ptr error) {
+                if (!error) return;
+                try {
+                    std::rethrow_exception(error);
+                } catch (const std::exception& e) {
+                    spdlog::error("{} failed: {}", what, e.what());
+                }
+            };
+        };
+        server.on_upgrade("/v1/agent", [&agents, log_failure](auto&& stream, auto&& request, std::string remote) {
             auto executor = stream.get_executor();
             asio::co_spawn(executor, agents.accept(std::move(stream), std::move(request), std::move(remote)),
-                           [](std::exception_ptr error) {
-                               if (!error) return;
-                               try {
-                                   std::rethrow_exception(error);
-                               } catch (const std::exception& e) {
-                                   spdlog::error("agents: channel failed: {}", e.what());
-                               }
-                           });
+                           log_failure("agents: channel"));
+        });
+        server.on_upgrade("/v1/sessions/", [&broker, log_failure](auto&& stream, auto&& request, std::string remote) {
+            auto executor = stream.get_executor();
+            asio::co_spawn(executor, broker.accept(std::move(stream), std::move(request), std::move(remote)),
+                           log_failure("sessions: socket"));
         });
         auto bound = server.listen();
         server.start();
@@ -139,6 +157,7 @@ int run_serve(const ServeOptions& options) {
             spdlog::info("relay: signal {} received; finishing in-flight requests", signal);
             server.shutdown();
             agents.shutdown();
+            broker.shutdown();
         });
 
         spdlog::info("relay: listening on https://{}:{} data={} io_threads={} worker_threads={} max_descriptors={}",
@@ -153,6 +172,7 @@ int run_serve(const ServeOptions& options) {
         io.run();
         for (auto& t : threads)
             t.join();
+        broker.end_open_sessions_at_exit();
         blocking.join();
         spdlog::info("relay: stopped cleanly");
         return 0;

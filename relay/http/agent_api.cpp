@@ -93,6 +93,18 @@ void register_agent_routes(Router& router, ApiContext& api) {
                                 device.hostname());
                    co_return json_response(status::ok, device);
                });
+
+    // Unattended access is an admin's decision, per machine; the agent's own policy must agree too.
+    router.add(verb::post, "/api/v1/agents/{id}/unattended", Access::roles_of({v1::ADMIN}),
+               [&api](RequestContext& ctx) -> asio::awaitable<Response> {
+                   v1::SetUnattendedRequest request;
+                   unwrap(parse_json(ctx.message.body(), request));
+                   auto device = co_await api.call(
+                       [&] { return api.devices.set_unattended(ctx.param("id"), request.allowed()); });
+                   spdlog::info("agents: {} {} unattended access to device={}", ctx.principal->username,
+                                request.allowed() ? "allowed" : "withdrew", device.id());
+                   co_return json_response(status::ok, device);
+               });
 }
 
 }  // namespace lifeline::relay::http

@@ -26,6 +26,14 @@ public:
     virtual void disconnect(const std::string& device_id) = 0;
 };
 
+// Remote sessions, as far as the ticket API needs them; implemented by the session broker.
+class SessionControl {
+public:
+    virtual ~SessionControl() = default;
+    // The ticket was resolved or closed: its sessions end. Any thread.
+    virtual void ticket_closed(const std::string& number) = 0;
+};
+
 struct ApiContext {
     store::UserStore& users;
     store::TicketStore& tickets;
@@ -35,6 +43,7 @@ struct ApiContext {
     boost::asio::thread_pool& blocking;  // store calls and password hashing run here, never on I/O threads
     std::chrono::seconds token_ttl{12 * 3600};
     DevicePresence* presence = nullptr;  // set once the hub exists
+    SessionControl* session_control = nullptr;  // set once the session broker exists
 
     // Runs a blocking call on the pool and resumes the caller on its own executor (see core::offload
     // for why call sites pass reference-capturing lambdas).

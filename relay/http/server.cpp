@@ -184,7 +184,14 @@ asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> connection)
 
         if (boost::beast::websocket::is_upgrade(parser.get())) {
             std::string_view target = parser.get().target();
-            auto handler = upgrades_.find(target.substr(0, target.find('?')));
+            std::string_view path = target.substr(0, target.find('?'));
+            auto handler = upgrades_.find(path);
+            if (handler == upgrades_.end()) {
+                // A registered path ending in '/' takes everything below it (/v1/sessions/{id}/agent).
+                for (auto it = upgrades_.begin(); it != upgrades_.end(); ++it) {
+                    if (it->first.ends_with('/') && path.starts_with(it->first)) handler = it;
+                }
+            }
             if (handler != upgrades_.end()) {
                 connection->upgraded = true;
                 tcp_stream.expires_never();  // the WebSocket layer sets its own timeouts

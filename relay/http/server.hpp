@@ -47,7 +47,8 @@ public:
     boost::asio::ip::tcp::endpoint listen();
     void start();
     void shutdown();
-    // Before start(): upgrades to `path` go to `handler` instead of the router.
+    // Before start(): upgrades to `path` go to `handler` instead of the router; a path ending in '/'
+    // takes every path below it.
     void on_upgrade(std::string path, UpgradeHandler handler);
 
 private:

@@ -225,7 +225,13 @@ void register_ticket_routes(Router& router, ApiContext& api) {
                        t.set_status(request.status());
                        return {};
                    };
-                   co_return co_await modify(ctx, mutation);
+                   auto response = co_await modify(ctx, mutation);
+                   // Nobody looks at a screen for a ticket that is done.
+                   if (response.result() == status::ok && api.session_control &&
+                       (request.status() == v1::Ticket::RESOLVED || request.status() == v1::Ticket::CLOSED)) {
+                       api.session_control->ticket_closed(ctx.param("number"));
+                   }
+                   co_return response;
                });
 
     router.add(verb::post, "/api/v1/tickets/{number}/claim", staff,

@@ -151,6 +151,8 @@ public:
     virtual std::vector<v1::Device> list_devices() = 0;
     virtual core::Result<v1::Device> get_device(const std::string& id) = 0;
     virtual core::Result<v1::Device> revoke_device(const std::string& id) = 0;
+    // Whether sessions may start without someone at the machine answering (the agent must allow it too).
+    virtual core::Result<v1::Device> set_unattended(const std::string& id, bool allowed) = 0;
 
     // The enrolled, unrevoked device whose secret hashes to `secret_hash`, else nullopt.
     virtual std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) = 0;
@@ -161,6 +163,25 @@ public:
             diff) = 0;
     virtual void record_last_seen(const std::string& id, core::SystemTime at) = 0;
     virtual std::vector<std::pair<core::SystemTime, InventoryChange>> inventory_changes(const std::string& id) = 0;
+};
+
+// ---------------------------------------------------------------- remote sessions
+
+using SessionChange = std::function<core::Result<void>(v1::Session& session)>;
+
+class SessionStore {
+public:
+    virtual ~SessionStore() = default;
+    // Commits a new session (state REQUESTED) and a "session" entry in its ticket's history.
+    // Errc::conflict when the device already has a requested or active session.
+    virtual core::Result<v1::Session> create_session(const v1::Session& session) = 0;
+    virtual core::Result<v1::Session> get_session(const std::string& id) = 0;
+    // Runs `change` on the stored session inside the write transaction and stores the result; a
+    // state change is also written to the ticket's history (with the end reason as its note).
+    virtual core::Result<v1::Session> update_session(const std::string& id, const SessionChange& change) = 0;
+    // Sessions still requested or active, e.g. to close them after a relay restart.
+    virtual std::vector<v1::Session> open_sessions() = 0;
+    virtual core::Result<v1::SessionList> ticket_sessions(const std::string& number) = 0;
 };
 
 }  // namespace lifeline::relay::store

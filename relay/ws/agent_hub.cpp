@@ -3,16 +3,22 @@
 
 #include "relay/helpdesk/inventory.hpp"
 #include "relay/helpdesk/ticket_rules.hpp"
+#include "relay/ws/upgrade.hpp"
 #include "shared/core/ids.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+
+#include <deque>
 
 namespace lifeline::relay::ws {
 
@@ -23,26 +29,24 @@ using google::protobuf::util::TimeUtil;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 struct AgentHub::Session {
-    explicit Session(beast::ssl_stream<beast::tcp_stream>&& stream) : ws(std::move(stream)) {}
+    explicit Session(beast::ssl_stream<beast::tcp_stream>&& stream) : ws(std::move(stream)), wake(ws.get_executor()) {}
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
     v1::Device device;
     std::string remote;
+    // Answers and pushed frames (session requests) share one writer: one outstanding write.
+    std::deque<std::string> outbox;
+    asio::steady_timer wake;
+    bool closed = false;              // the reader is done: the writer stops
+    bool close_when_flushed = false;  // a protocol error: send what is queued, then close
+
+    void enqueue(std::string frame) {  // on the strand
+        if (closed) return;
+        outbox.push_back(std::move(frame));
+        wake.cancel();
+    }
 };
 
 namespace {
-
-// "Bearer <device id>.<secret>" -> (id, secret)
-std::optional<std::pair<std::string, std::string>> device_credential(const http::Request& request) {
-    auto it = request.find(beast::http::field::authorization);
-    if (it == request.end()) return std::nullopt;
-    std::string_view value = it->value();
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!value.starts_with(kScheme)) return std::nullopt;
-    value.remove_prefix(kScheme.size());
-    auto dot = value.find('.');
-    if (dot == std::string_view::npos || dot == 0 || dot + 1 == value.size() || value.size() > 256) return std::nullopt;
-    return std::make_pair(std::string(value.substr(0, dot)), std::string(value.substr(dot + 1)));
-}
 
 std::string frame(const v1::RelayToAgent& message) { return message.SerializeAsString(); }
 
@@ -107,6 +111,37 @@ void AgentHub::disconnect(const std::string& device_id) {
     }
 }
 
+bool AgentHub::send(const std::string& device_id, const v1::RelayToAgent& message) {
+    std::shared_ptr<Session> session;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(device_id);
+        if (it != sessions_.end()) session = it->second.lock();
+    }
+    if (!session) return false;
+    asio::post(session->ws.get_executor(),
+               [session, bytes = frame(message)]() mutable { session->enqueue(std::move(bytes)); });
+    return true;
+}
+
+asio::awaitable<void> AgentHub::write_loop(std::shared_ptr<Session> session) {
+    for (;;) {
+        if (session->outbox.empty()) {
+            if (session->close_when_flushed) {
+                co_await session->ws.async_close(websocket::close_code::policy_error, kTuple);
+                break;
+            }
+            if (session->closed) break;
+            session->wake.expires_at(asio::steady_timer::time_point::max());
+            co_await session->wake.async_wait(kTuple);
+            continue;
+        }
+        auto [error, written] = co_await session->ws.async_write(asio::buffer(session->outbox.front()), kTuple);
+        if (error) break;
+        session->outbox.pop_front();
+    }
+}
+
 void AgentHub::shutdown() {
     std::vector<std::shared_ptr<Session>> live;
     {
@@ -122,12 +157,12 @@ void AgentHub::shutdown() {
 
 asio::awaitable<void> AgentHub::accept(beast::ssl_stream<beast::tcp_stream> stream, http::Request request,
                                        std::string remote_address) {
-    auto refuse = [&](beast::http::status status, std::string_view code, std::string_view message) {
-        auto response = http::error_response(status, code, message);
-        response.keep_alive(false);
-        return response;
+    struct Refusal {
+        beast::http::status status;
+        std::string_view code;
+        std::string_view message;
     };
-    std::optional<http::Response> refusal;
+    std::optional<Refusal> refusal;
     std::optional<v1::Device> device;
     {
         bool stopping;
@@ -135,20 +170,15 @@ asio::awaitable<void> AgentHub::accept(beast::ssl_stream<beast::tcp_stream> stre
             std::lock_guard lock(mutex_);
             stopping = stopping_;
         }
-        auto origin = request.find(beast::http::field::origin);
         auto credential = device_credential(request);
         if (stopping) {
-            refusal = refuse(beast::http::status::service_unavailable, "unavailable", "the relay is shutting down");
-        } else if (origin != request.end() &&
-                   std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(),
-                             std::string(origin->value())) == options_.allowed_origins.end()) {
-            // A browser page elsewhere must not ride a user's network position into the relay.
-            spdlog::warn("agents: refused a WebSocket from origin {} address={}", std::string(origin->value()),
-                         remote_address);
-            refusal = refuse(beast::http::status::forbidden, "permission_denied", "cross-origin WebSocket refused");
+            refusal = Refusal{beast::http::status::service_unavailable, "unavailable", "the relay is shutting down"};
+        } else if (foreign_origin(request, options_.allowed_origins)) {
+            spdlog::warn("agents: refused a WebSocket from a foreign origin address={}", remote_address);
+            refusal = Refusal{beast::http::status::forbidden, "permission_denied", "cross-origin WebSocket refused"};
         } else if (!credential) {
-            refusal = refuse(beast::http::status::unauthorized, "unauthenticated",
-                             "send 'Authorization: Bearer <device id>.<device secret>'");
+            refusal = Refusal{beast::http::status::unauthorized, "unauthenticated",
+                              "send 'Authorization: Bearer <device id>.<device secret>'"};
         } else {
             std::string secret_hash = core::sha256_hex(credential->second);
             const std::string& id = credential->first;
@@ -156,15 +186,13 @@ asio::awaitable<void> AgentHub::accept(beast::ssl_stream<beast::tcp_stream> stre
             if (!device) {
                 spdlog::warn("agents: refused device={} address={}: unknown, revoked or wrong secret", id,
                              remote_address);
-                refusal = refuse(beast::http::status::unauthorized, "unauthenticated",
-                                 "the device credential is not valid (revoked or re-enrolled?)");
+                refusal = Refusal{beast::http::status::unauthorized, "unauthenticated",
+                                  "the device credential is not valid (revoked or re-enrolled?)"};
             }
         }
     }
     if (refusal) {
-        beast::get_lowest_layer(stream).expires_after(options_.handshake_timeout);
-        co_await beast::http::async_write(stream, *refusal, kTuple);
-        co_await stream.async_shutdown(kTuple);
+        co_await refuse_upgrade(stream, refusal->status, refusal->code, refusal->message, options_.handshake_timeout);
         co_return;
     }
 
@@ -210,8 +238,8 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
                  session->remote);
 
     auto& ws = session->ws;
+    asio::co_spawn(ws.get_executor(), write_loop(session), asio::detached);
     beast::flat_buffer buffer;
-    std::string reply;
     for (;;) {
         buffer.clear();
         auto [read_error, bytes] = co_await ws.async_read(buffer, kTuple);
@@ -223,9 +251,9 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
         if (!ws.got_binary() || !message.ParseFromArray(buffer.data().data(), static_cast<int>(buffer.size())) ||
             message.body_case() == v1::AgentToRelay::BODY_NOT_SET) {
             spdlog::warn("agents: device={} sent a malformed frame; closing", device_id);
-            reply = frame(protocol_error(core::Errc::invalid_argument, "malformed frame: expected an AgentToRelay"));
-            co_await ws.async_write(asio::buffer(reply), kTuple);
-            co_await ws.async_close(websocket::close_code::policy_error, kTuple);
+            session->enqueue(
+                frame(protocol_error(core::Errc::invalid_argument, "malformed frame: expected an AgentToRelay")));
+            session->close_when_flushed = true;
             break;
         }
 
@@ -290,18 +318,23 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
                 }
                 break;
             }
+            case v1::AgentToRelay::kSessionAnswer:
+            case v1::AgentToRelay::kSessionEnded:
+                if (session_events_) session_events_->on_session_message(device_id, message);
+                continue;  // answered through the session broker, not here
             default: break;
         }
-        reply = frame(answer);
-        auto [write_error, written] = co_await ws.async_write(asio::buffer(reply), kTuple);
-        if (write_error) break;
+        session->enqueue(frame(answer));
     }
+    session->closed = true;
+    session->wake.cancel();
 
     {
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(device_id);
         if (it != sessions_.end() && it->second.lock() == session) sessions_.erase(it);
     }
+    if (session_events_) session_events_->on_device_offline(device_id);
     auto now = api_.clock.now();
     co_await api_.run([&] { api_.devices.record_last_seen(device_id, now); });
 }

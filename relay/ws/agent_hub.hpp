@@ -21,6 +21,15 @@
 
 namespace lifeline::relay::ws {
 
+// Who handles the agents' session frames (answers, ends) and hears of devices going offline: the
+// session broker. Called on the channel's strand; must not block.
+class SessionEvents {
+public:
+    virtual ~SessionEvents() = default;
+    virtual void on_session_message(const std::string& device_id, const v1::AgentToRelay& message) = 0;
+    virtual void on_device_offline(const std::string& device_id) = 0;
+};
+
 struct AgentHubOptions {
     std::size_t max_frame_bytes = 1 << 20;
     std::chrono::seconds handshake_timeout{30};
@@ -39,6 +48,10 @@ public:
 
     bool online(const std::string& device_id) override;
     void disconnect(const std::string& device_id) override;
+    // Queues a frame for the device's channel; false when it is not connected. Any thread.
+    bool send(const std::string& device_id, const v1::RelayToAgent& message);
+    // Before any agent connects.
+    void set_session_events(SessionEvents* events) { session_events_ = events; }
     std::size_t connected_count();
     // Closes every channel and refuses new ones.
     void shutdown();
@@ -46,6 +59,7 @@ public:
 private:
     struct Session;
     boost::asio::awaitable<void> serve(std::shared_ptr<Session> session);
+    boost::asio::awaitable<void> write_loop(std::shared_ptr<Session> session);
     void close_session(const std::shared_ptr<Session>& session);
 
     http::ApiContext& api_;
@@ -53,6 +67,7 @@ private:
     std::mutex mutex_;
     std::unordered_map<std::string, std::weak_ptr<Session>> sessions_;
     bool stopping_ = false;
+    SessionEvents* session_events_ = nullptr;
 };
 
 }  // namespace lifeline::relay::ws

@@ -1,6 +1,7 @@
 // The agents' control channel through the real relay: authentication at the upgrade, presence,
 // idempotent tickets, inventory, bad frames and revocation.
 #include "tests/support/agent_channel_client.hpp"
+#include "tests/support/agent_process.hpp"
 #include "tests/support/api_client.hpp"
 #include "tests/support/relay_process.hpp"
 
@@ -20,22 +21,7 @@ protected:
         admin_->login("admin", relay_.admin_password());
     }
 
-    // Enrolls a machine and answers its credential.
-    v1::EnrollResponse enroll(const std::string& machine_id) {
-        auto token = run_relay_command({"enroll-token", "create", "--data", relay_.data_dir(), "--json"});
-        std::smatch m;
-        EXPECT_TRUE(std::regex_search(token.out, m, std::regex(R"re("token":"([^"]+)")re")));
-        v1::EnrollRequest request;
-        request.set_token(m[1]);
-        request.set_hostname("host-" + machine_id);
-        request.set_machine_id(machine_id);
-        auto client = relay_.client();
-        auto response = client.request("POST", "/api/v1/agents/enroll", to_json(request));
-        EXPECT_EQ(response.status, 201u) << response.body;
-        v1::EnrollResponse enrolled;
-        from_json(response.body, enrolled);
-        return enrolled;
-    }
+    v1::EnrollResponse enroll(const std::string& machine_id) { return enroll_device(relay_, machine_id); }
 
     v1::Device device(const std::string& id) {
         v1::Device d;

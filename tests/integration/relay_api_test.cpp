@@ -21,25 +21,14 @@ protected:
         relay_->start();
         ApiClient admin(relay_->client());
         admin.login("admin", relay_->admin_password());
-        create_user(admin, "tina", v1::TECHNICIAN, kTechPassword, 1);
-        create_user(admin, "tom", v1::TECHNICIAN, kTechPassword, 2);
-        create_user(admin, "lena", v1::LEAD, kLeadPassword, 0);
+        admin.create_user("tina", v1::TECHNICIAN, kTechPassword, 1);
+        admin.create_user("tom", v1::TECHNICIAN, kTechPassword, 2);
+        admin.create_user("lena", v1::LEAD, kLeadPassword, 0);
     }
     static void TearDownTestSuite() {
         EXPECT_EQ(relay_->stop(), 0) << relay_->log();
         delete relay_;
         relay_ = nullptr;
-    }
-    static void create_user(ApiClient& admin, const std::string& name, v1::Role role, const std::string& password,
-                            int tier) {
-        v1::CreateUserRequest request;
-        request.set_username(name);
-        request.set_display_name(name + " Example");
-        request.set_role(role);
-        request.set_tier(tier);
-        request.set_password(password);
-        auto response = admin.call("POST", "/api/v1/users", request);
-        ASSERT_EQ(response.status, 201u) << response.body;
     }
     ApiClient signed_in(const std::string& user, const std::string& password) {
         ApiClient client(relay_->client());
@@ -108,7 +97,7 @@ TEST_F(RelayApiTest, a_technician_cannot_administer_users) {
 
 TEST_F(RelayApiTest, disabling_a_user_stops_their_tokens_at_once) {
     auto a = admin();
-    create_user(a, "temp", v1::TECHNICIAN, kTechPassword, 1);
+    a.create_user("temp", v1::TECHNICIAN, kTechPassword, 1);
     auto victim = signed_in("temp", kTechPassword);
     ASSERT_EQ(victim.call("GET", "/api/v1/tickets").status, 200u);
     auto disabled = a.call("POST", "/api/v1/users/temp/disable");
@@ -125,7 +114,7 @@ TEST_F(RelayApiTest, disabling_a_user_stops_their_tokens_at_once) {
 
 TEST_F(RelayApiTest, admins_change_roles_tiers_and_passwords) {
     auto a = admin();
-    create_user(a, "rita", v1::TECHNICIAN, kTechPassword, 1);
+    a.create_user("rita", v1::TECHNICIAN, kTechPassword, 1);
     auto changed = a.call("PATCH", "/api/v1/users/rita", R"({"tier":3,"displayName":"Rita R."})");
     ASSERT_EQ(changed.status, 200u) << changed.body;
     EXPECT_EQ(parse<v1::User>(changed).tier(), 3);

@@ -1,6 +1,8 @@
 // fork/exec plumbing around the lifeline-agent binary.
 #include "tests/support/agent_process.hpp"
 
+#include "tests/support/api_client.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -28,6 +30,18 @@ std::pair<std::string, std::string> create_enrollment_token(const RelayProcess& 
         throw std::runtime_error("enroll-token create failed: " + created.out + created.err);
     }
     return {m[1], m[2]};
+}
+
+v1::EnrollResponse enroll_device(const RelayProcess& relay, const std::string& machine_id) {
+    v1::EnrollRequest request;
+    request.set_token(create_enrollment_token(relay).first);
+    request.set_hostname("host-" + machine_id);
+    request.set_machine_id(machine_id);
+    auto response = relay.client().request("POST", "/api/v1/agents/enroll", to_json(request));
+    if (response.status != 201) throw std::runtime_error("enroll failed: " + response.body);
+    v1::EnrollResponse enrolled;
+    from_json(response.body, enrolled);
+    return enrolled;
 }
 
 AgentProcess::AgentProcess() {

@@ -2,6 +2,7 @@
 // dir under a temp dir, so several agents can run side by side against one relay.
 #pragma once
 
+#include "lifeline.pb.h"
 #include "tests/support/relay_process.hpp"
 
 #include <chrono>
@@ -49,5 +50,7 @@ private:
 // A fresh enrollment token from the relay's CLI: {token, fingerprint}.
 std::pair<std::string, std::string> create_enrollment_token(const RelayProcess& relay,
                                                             const std::vector<std::string>& extra = {});
+// Enrolls a machine through the REST API with a fresh token, without the agent program.
+v1::EnrollResponse enroll_device(const RelayProcess& relay, const std::string& machine_id);
 
 }  // namespace lifeline::testing

@@ -50,6 +50,19 @@ v1::Ticket ApiClient::create_ticket(const std::string& subject, v1::Priority pri
     return ticket;
 }
 
+void ApiClient::create_user(const std::string& username, v1::Role role, const std::string& password, int tier) {
+    v1::CreateUserRequest request;
+    request.set_username(username);
+    request.set_display_name(username + " Example");
+    request.set_role(role);
+    request.set_tier(tier);
+    request.set_password(password);
+    auto response = call("POST", "/api/v1/users", request);
+    if (response.status != 201) {
+        throw std::runtime_error("create user failed: " + std::to_string(response.status) + " " + response.body);
+    }
+}
+
 std::string error_code(const net::HttpResponse& response) {
     v1::ErrorResponse error;
     google::protobuf::util::JsonParseOptions options;

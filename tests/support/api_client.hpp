@@ -32,6 +32,8 @@ public:
 
     // Opens a ticket; throws unless 201.
     v1::Ticket create_ticket(const std::string& subject, v1::Priority priority = v1::PRIORITY_UNSPECIFIED);
+    // Adds a user (display name "NAME Example"); throws unless 201. Needs an admin's token.
+    void create_user(const std::string& username, v1::Role role, const std::string& password, int tier);
 
 private:
     net::HttpsClient client_;

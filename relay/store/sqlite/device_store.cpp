@@ -31,7 +31,7 @@ v1::EnrollmentToken read_token(const Statement& row) {
 // Open tickets count what is still being worked on: new, open, pending.
 constexpr std::string_view kDeviceSelect =
     "SELECT d.id, d.hostname, d.machine_id, d.grp, d.revoked, d.enrolled_at, d.last_seen, d.system_info, "
-    "(SELECT count(*) FROM tickets t WHERE t.device_id = d.id AND t.status IN (1, 2, 3)) FROM devices d";
+    "(SELECT count(*) FROM tickets t WHERE t.device_id = d.id AND t.status IN (1, 2, 3)), d.unattended FROM devices d";
 
 v1::Device read_device(const Statement& row, bool with_system_info) {
     v1::Device d;
@@ -51,6 +51,7 @@ v1::Device read_device(const Statement& row, bool with_system_info) {
         }
     }
     d.set_open_tickets(static_cast<int>(row.column_int(8)));
+    d.set_unattended_allowed(row.column_int(9) != 0);
     return d;
 }
 
@@ -186,6 +187,14 @@ core::Result<v1::Device> SqliteDeviceStore::revoke_device(const std::string& id)
         c.cached("UPDATE devices SET revoked = 1 WHERE id = ?").bind(1, id).run();
         if (c.changes() == 0) return make_error(Errc::not_found, "no device " + id);
         return *select_device(c, id, true);
+    });
+}
+
+core::Result<v1::Device> SqliteDeviceStore::set_unattended(const std::string& id, bool allowed) {
+    return db_.write([&](Connection& c) -> core::Result<v1::Device> {
+        c.cached("UPDATE devices SET unattended = ? WHERE id = ?").bind(1, allowed ? 1 : 0).bind(2, id).run();
+        if (c.changes() == 0) return make_error(Errc::not_found, "no device " + id);
+        return *select_device(c, id, false);
     });
 }
 

@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -140,6 +140,22 @@ CREATE TABLE ticket_attachments (
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX ticket_attachments_ticket ON ticket_attachments(ticket_id, id);
+)sql",
+    // 5: remote sessions. The full record is a protobuf blob; the columns are what we look up by.
+    R"sql(
+CREATE TABLE sessions (
+    id           TEXT PRIMARY KEY,
+    ticket_id    INTEGER NOT NULL REFERENCES tickets(id),
+    device_id    TEXT NOT NULL REFERENCES devices(id),
+    technician   TEXT NOT NULL,
+    state        INTEGER NOT NULL,
+    requested_at INTEGER NOT NULL,
+    record       BLOB NOT NULL
+);
+CREATE INDEX sessions_device_state ON sessions(device_id, state);
+CREATE INDEX sessions_ticket ON sessions(ticket_id, requested_at);
+-- An admin's yes to sessions nobody at the machine answers; the agent's own policy must agree too.
+ALTER TABLE devices ADD COLUMN unattended INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -56,12 +56,26 @@ public:
     std::vector<v1::Device> list_devices() override;
     core::Result<v1::Device> get_device(const std::string& id) override;
     core::Result<v1::Device> revoke_device(const std::string& id) override;
+    core::Result<v1::Device> set_unattended(const std::string& id, bool allowed) override;
     std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) override;
     void record_snapshot(
         const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
         const std::function<std::vector<InventoryChange>(const v1::SystemInfo&, const v1::SystemInfo&)>& diff) override;
     void record_last_seen(const std::string& id, core::SystemTime at) override;
     std::vector<std::pair<core::SystemTime, InventoryChange>> inventory_changes(const std::string& id) override;
+
+private:
+    Database& db_;
+};
+
+class SqliteSessionStore final : public SessionStore {
+public:
+    explicit SqliteSessionStore(Database& db) : db_(db) {}
+    core::Result<v1::Session> create_session(const v1::Session& session) override;
+    core::Result<v1::Session> get_session(const std::string& id) override;
+    core::Result<v1::Session> update_session(const std::string& id, const SessionChange& change) override;
+    std::vector<v1::Session> open_sessions() override;
+    core::Result<v1::SessionList> ticket_sessions(const std::string& number) override;
 
 private:
     Database& db_;

@@ -21,8 +21,8 @@ TEST(Migrations, an_empty_database_reaches_the_latest_version) {
         return names;
     });
     EXPECT_EQ(tables, (std::vector<std::string>{"auth_tokens", "comments", "device_inventory_changes", "devices",
-                                                "enrollment_tokens", "ticket_attachments", "ticket_events", "tickets",
-                                                "users"}));
+                                                "enrollment_tokens", "sessions", "ticket_attachments", "ticket_events",
+                                                "tickets", "users"}));
 }
 
 TEST(Migrations, reopening_an_existing_database_keeps_its_data_and_runs_nothing_twice) {

@@ -1,0 +1,144 @@
+// Remote sessions: one row per session with its record as a protobuf blob, and their state
+// changes in the ticket's history.
+#include "relay/helpdesk/ticket_rules.hpp"
+#include "relay/store/sqlite/sqlite_store.hpp"
+
+#include <google/protobuf/util/time_util.h>
+
+namespace lifeline::relay::store::sqlite {
+
+using core::Errc;
+using core::make_error;
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+std::string state_name(v1::Session::State state) {
+    std::string name = v1::Session::State_Name(state);
+    for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+}
+
+core::Result<v1::Session> load(Connection& c, const std::string& id) {
+    auto& stmt = c.cached("SELECT record FROM sessions WHERE id = ?");
+    stmt.bind(1, id);
+    if (!stmt.step()) {
+        stmt.reset();
+        return make_error(Errc::not_found, "no session " + id);
+    }
+    v1::Session session;
+    bool ok = session.ParseFromString(stmt.column_text(0));
+    stmt.reset();
+    if (!ok) throw std::runtime_error("session " + id + " has an unreadable record");
+    return session;
+}
+
+void store_record(Connection& c, const v1::Session& session) {
+    c.cached("UPDATE sessions SET state = ?, record = ? WHERE id = ?")
+        .bind(1, static_cast<std::int64_t>(session.state()))
+        .bind_blob(2, session.SerializeAsString())
+        .bind(3, session.id())
+        .run();
+}
+
+void add_history(Connection& c, const v1::Session& session, std::int64_t at, const std::string& actor) {
+    auto ticket = helpdesk::parse_ticket_number(session.ticket_number());
+    if (!ticket) return;
+    c.cached(
+         "INSERT INTO ticket_events (ticket_id, at, actor, action, from_value, to_value, note) "
+         "VALUES (?, ?, ?, 'session', ?, ?, ?)")
+        .bind(1, *ticket)
+        .bind(2, at)
+        .bind(3, actor)
+        .bind(4, session.id() + " " + (session.mode() == v1::CONTROL ? "control" : "view"))
+        .bind(5, state_name(session.state()))
+        .bind(6, session.end_reason())
+        .run();
+}
+
+}  // namespace
+
+core::Result<v1::Session> SqliteSessionStore::create_session(const v1::Session& session) {
+    return db_.write([&](Connection& c) -> core::Result<v1::Session> {
+        auto ticket = helpdesk::parse_ticket_number(session.ticket_number());
+        if (!ticket) return make_error(Errc::not_found, "no ticket " + session.ticket_number());
+        auto& open = c.cached("SELECT id FROM sessions WHERE device_id = ? AND state IN (?, ?) LIMIT 1");
+        open.bind(1, session.device_id())
+            .bind(2, static_cast<std::int64_t>(v1::Session::REQUESTED))
+            .bind(3, static_cast<std::int64_t>(v1::Session::ACTIVE));
+        bool busy = open.step();
+        std::string other = busy ? open.column_text(0) : "";
+        open.reset();
+        if (busy) return make_error(Errc::conflict, "the machine already has a session (" + other + ")");
+        std::int64_t at = TimeUtil::TimestampToMilliseconds(session.requested_at());
+        c.cached(
+             "INSERT INTO sessions (id, ticket_id, device_id, technician, state, requested_at, record) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(1, session.id())
+            .bind(2, *ticket)
+            .bind(3, session.device_id())
+            .bind(4, session.technician())
+            .bind(5, static_cast<std::int64_t>(session.state()))
+            .bind(6, at)
+            .bind_blob(7, session.SerializeAsString())
+            .run();
+        add_history(c, session, at, session.technician());
+        return session;
+    });
+}
+
+core::Result<v1::Session> SqliteSessionStore::get_session(const std::string& id) {
+    return db_.read([&](Connection& c) { return load(c, id); });
+}
+
+core::Result<v1::Session> SqliteSessionStore::update_session(const std::string& id, const SessionChange& change) {
+    return db_.write([&](Connection& c) -> core::Result<v1::Session> {
+        auto session = load(c, id);
+        if (!session) return session;
+        const auto before = session->state();
+        const auto mode_before = session->mode();
+        if (auto ok = change(*session); !ok) return ok.error();
+        store_record(c, *session);
+        if (session->mode() != mode_before) {
+            add_history(c, *session, TimeUtil::TimestampToMilliseconds(session->upgraded_at()), "user");
+        } else if (session->state() != before) {
+            const auto& when = session->has_ended_at() ? session->ended_at() : session->answered_at();
+            add_history(c, *session, TimeUtil::TimestampToMilliseconds(when),
+                        session->ended_by().empty() ? "agent" : session->ended_by());
+        }
+        return session;
+    });
+}
+
+std::vector<v1::Session> SqliteSessionStore::open_sessions() {
+    return db_.read([&](Connection& c) {
+        std::vector<v1::Session> out;
+        auto& stmt = c.cached("SELECT record FROM sessions WHERE state IN (?, ?)");
+        stmt.bind(1, static_cast<std::int64_t>(v1::Session::REQUESTED))
+            .bind(2, static_cast<std::int64_t>(v1::Session::ACTIVE));
+        while (stmt.step()) {
+            v1::Session session;
+            if (session.ParseFromString(stmt.column_text(0))) out.push_back(std::move(session));
+        }
+        stmt.reset();
+        return out;
+    });
+}
+
+core::Result<v1::SessionList> SqliteSessionStore::ticket_sessions(const std::string& number) {
+    return db_.read([&](Connection& c) -> core::Result<v1::SessionList> {
+        auto ticket = helpdesk::parse_ticket_number(number);
+        if (!ticket) return make_error(Errc::not_found, "no ticket " + number);
+        v1::SessionList list;
+        auto& stmt = c.cached("SELECT record FROM sessions WHERE ticket_id = ? ORDER BY requested_at DESC");
+        stmt.bind(1, *ticket);
+        while (stmt.step()) {
+            if (!list.add_sessions()->ParseFromString(stmt.column_text(0))) list.mutable_sessions()->RemoveLast();
+        }
+        stmt.reset();
+        return list;
+    });
+}
+
+}  // namespace lifeline::relay::store::sqlite
