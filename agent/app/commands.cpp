@@ -2,6 +2,7 @@
 #include "agent/app/commands.hpp"
 
 #include "agent/local/local_client.hpp"
+#include "agent/session/consent.hpp"
 #include "shared/core/log.hpp"
 #include "shared/core/text.hpp"
 #include "shared/net/https_client.hpp"
@@ -96,6 +97,12 @@ int run_enroll(const EnrollOptions& options) {
     config.ca_fingerprint = options.ca_fingerprint;
     config.socket_path = options.socket_path.empty() ? defaults.socket : options.socket_path;
     config.state_dir = options.state_dir.empty() ? defaults.state_dir : options.state_dir;
+    auto policy = parse_consent_policy(options.consent);
+    if (!policy) {
+        std::cerr << "lifeline-agent enroll: " << policy.error().message << "\n";
+        return 2;
+    }
+    config.consent = *policy;
 
     v1::EnrollRequest request;
     request.set_token(options.token);
@@ -166,6 +173,7 @@ int run_daemon(const RunOptions& options, MachineServices machine) {
     daemon_options.config = *config;
     daemon_options.machine = std::move(machine);
     daemon_options.backoff_cap = std::chrono::milliseconds(static_cast<long>(options.max_backoff_seconds * 1000));
+    daemon_options.consent_window = std::chrono::seconds(options.consent_window_seconds);
     Daemon daemon(io, std::move(daemon_options));
     if (auto started = daemon.start(); !started) {
         spdlog::error("agent: {}", started.error().message);
@@ -264,6 +272,17 @@ int run_status(const StatusOptions& options) {
               << "device: " << status.device_id() << "\n";
     if (status.connected()) std::cout << "since:  " << TimeUtil::ToString(status.connected_since()) << "\n";
     if (!status.last_error().empty()) std::cout << "error:  " << status.last_error() << "\n";
+    if (status.has_pending_request()) {
+        std::cout << "asking: " << describe_request(status.pending_request()) << " (" << status.pending_seconds_left()
+                  << " s left: lifeline-agent consent allow|deny)\n";
+    }
+    if (status.has_session()) {
+        const auto& session = status.session();
+        std::cout << "SHARING: " << session.technician_name() << " can "
+                  << (session.mode() == v1::CONTROL ? "see and control" : "see") << " this screen (ticket "
+                  << session.ticket_number() << ", session " << session.session_id()
+                  << "). Stop it: lifeline-agent session end\n";
+    }
     if (status.queued_requests() > 0) std::cout << "queued: " << status.queued_requests() << " request(s)\n";
     if (status.tickets_size() > 0) std::cout << "tickets:\n";
     for (const auto& ticket : status.tickets()) {
@@ -276,6 +295,45 @@ int run_status(const StatusOptions& options) {
 int run_sysinfo(MachineServices machine) {
     std::cout << to_json(machine.system_info()) << "\n";
     return 0;
+}
+
+namespace {
+
+// Sends one request to the running daemon and prints its answer.
+int call_daemon(const std::string& what, const std::string& config_file, const v1::LocalRequest& request) {
+    auto config = load_or_complain(config_path(config_file));
+    if (!config) return 2;
+    auto client = LocalClient::connect(config->socket_path);
+    if (!client) {
+        std::cerr << "lifeline-agent " << what << ": " << client.error().message << "\n";
+        return 3;
+    }
+    auto response = client->call(request, kStatusTimeout);
+    if (!response) {
+        std::cerr << "lifeline-agent " << what << ": " << response.error().message << "\n";
+        return 1;
+    }
+    if (response->has_error()) {
+        std::cerr << "lifeline-agent " << what << ": " << response->error().message() << "\n";
+        return 1;
+    }
+    std::cout << response->done().message() << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int run_consent(const SessionCommandOptions& options) {
+    v1::LocalRequest request;
+    request.mutable_consent()->set_allow(options.answer == "allow");
+    request.mutable_consent()->set_session_id(options.session_id);
+    return call_daemon("consent", options.config_file, request);
+}
+
+int run_session_end(const SessionCommandOptions& options) {
+    v1::LocalRequest request;
+    request.mutable_stop_sharing();
+    return call_daemon("session end", options.config_file, request);
 }
 
 }  // namespace lifeline::agent::app

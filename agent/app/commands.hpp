@@ -16,12 +16,14 @@ struct EnrollOptions {
     std::string hostname;    // default: this machine's
     std::string socket_path;
     std::string state_dir;
+    std::string consent = "ask";  // ask, deny or unattended
 };
 
 struct RunOptions {
     std::string config_file;
     std::string log_level = "info";
     double max_backoff_seconds = 60;
+    int consent_window_seconds = 30;
 };
 
 struct HelpOptions {
@@ -38,11 +40,20 @@ struct StatusOptions {
     bool json = false;
 };
 
+// `consent allow|deny` and `session end`: one request to the running daemon.
+struct SessionCommandOptions {
+    std::string config_file;
+    std::string answer;  // "allow" or "deny" for consent
+    std::string session_id;
+};
+
 // Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 the daemon is not running.
 int run_enroll(const EnrollOptions& options);
 int run_daemon(const RunOptions& options, MachineServices machine);
 int run_help(const HelpOptions& options);
 int run_status(const StatusOptions& options);
 int run_sysinfo(MachineServices machine);
+int run_consent(const SessionCommandOptions& options);
+int run_session_end(const SessionCommandOptions& options);
 
 }  // namespace lifeline::agent::app

@@ -25,11 +25,17 @@ int main(int argc, char** argv) {
     enroll_cmd->add_option("--hostname", enroll.hostname, "name shown to technicians (default: this host's)");
     enroll_cmd->add_option("--socket", enroll.socket_path, "local socket path to store in the config");
     enroll_cmd->add_option("--state-dir", enroll.state_dir, "directory for the request queue");
+    enroll_cmd->add_option("--consent", enroll.consent, "who allows remote sessions: ask (the user), deny, unattended")
+        ->check(CLI::IsMember({"ask", "deny", "unattended"}));
 
     RunOptions run;
     auto* run_cmd = app.add_subcommand("run", "keep the control channel up and serve the local socket");
     run_cmd->add_option("--log-level", run.log_level, "trace, debug, info, warn, error or off");
     run_cmd->add_option("--max-backoff", run.max_backoff_seconds, "longest wait between reconnects, seconds (60)");
+    run_cmd
+        ->add_option("--consent-window", run.consent_window_seconds,
+                     "seconds the user has to answer a session request; silence is a no (30)")
+        ->check(CLI::Range(1, 300));
 
     HelpOptions help;
     auto* help_cmd = app.add_subcommand("help", "ask for help: opens a ticket and prints its number");
@@ -45,8 +51,18 @@ int main(int argc, char** argv) {
 
     auto* sysinfo_cmd = app.add_subcommand("sysinfo", "print the system info sent with tickets, as JSON");
 
+    SessionCommandOptions session;
+    auto* consent_cmd = app.add_subcommand("consent", "answer a technician's request to see this screen");
+    consent_cmd->add_option("answer", session.answer, "allow or deny")
+        ->required()
+        ->check(CLI::IsMember({"allow", "deny"}));
+    consent_cmd->add_option("--session", session.session_id, "answer only if this request is still the one waiting");
+    auto* session_cmd = app.add_subcommand("session", "the remote session on this machine");
+    auto* session_end_cmd = session_cmd->add_subcommand("end", "stop sharing the screen now");
+    session_cmd->require_subcommand(1);
+
     // Subcommands accept --config after their name too: `lifeline-agent run --config F`.
-    for (auto* command : {enroll_cmd, run_cmd, help_cmd, status_cmd}) {
+    for (auto* command : {enroll_cmd, run_cmd, help_cmd, status_cmd, consent_cmd, session_end_cmd}) {
         command->add_option("--config", config_file, "config file");
     }
 
@@ -56,7 +72,7 @@ int main(int argc, char** argv) {
         int code = app.exit(e);
         return code == 0 ? 0 : 2;
     }
-    enroll.config_file = run.config_file = help.config_file = status.config_file = config_file;
+    enroll.config_file = run.config_file = help.config_file = status.config_file = session.config_file = config_file;
 
     MachineServices machine;
     machine.system_info = [] { return machine::collect_system_info({}); };
@@ -67,6 +83,8 @@ int main(int argc, char** argv) {
         if (*help_cmd) return run_help(help);
         if (*status_cmd) return run_status(status);
         if (*sysinfo_cmd) return run_sysinfo(machine);
+        if (*consent_cmd) return run_consent(session);
+        if (*session_end_cmd) return run_session_end(session);
     } catch (const std::exception& e) {
         std::cerr << "lifeline-agent: " << e.what() << "\n";
         return 1;

@@ -65,6 +65,23 @@ DefaultPaths default_paths() {
     return paths;
 }
 
+core::Result<ConsentPolicy> parse_consent_policy(std::string_view text) {
+    if (text == "ask") return ConsentPolicy::ask;
+    if (text == "deny") return ConsentPolicy::deny;
+    if (text == "unattended") return ConsentPolicy::unattended;
+    return core::make_error(core::Errc::invalid_argument,
+                            "consent must be \"ask\", \"deny\" or \"unattended\", not \"" + std::string(text) + "\"");
+}
+
+std::string_view consent_policy_name(ConsentPolicy policy) {
+    switch (policy) {
+        case ConsentPolicy::ask: return "ask";
+        case ConsentPolicy::deny: return "deny";
+        case ConsentPolicy::unattended: return "unattended";
+    }
+    return "ask";
+}
+
 core::Result<AgentConfig> load_config(const std::string& path) {
     auto text = read_small_file(path, kMaxConfigBytes);
     if (!text) {
@@ -89,10 +106,12 @@ core::Result<AgentConfig> load_config(const std::string& path) {
         std::string* value;
         bool required;
     };
+    std::string consent = "ask";
     const Key keys[] = {
         {"relay", &config.relay_url, true},     {"ca_fingerprint", &config.ca_fingerprint, true},
         {"device_id", &config.device_id, true}, {"device_secret", &config.device_secret, true},
         {"socket", &config.socket_path, false}, {"state_dir", &config.state_dir, false},
+        {"consent", &consent, false},
     };
     for (const auto& [name, node] : table) {
         bool known = false;
@@ -108,6 +127,9 @@ core::Result<AgentConfig> load_config(const std::string& path) {
     if (config.socket_path.empty()) config.socket_path = defaults.socket;
     if (config.state_dir.empty()) config.state_dir = defaults.state_dir;
     if (auto url = parse_relay_url(config.relay_url); !url) return bad_config(path, url.error().message);
+    auto policy = parse_consent_policy(consent);
+    if (!policy) return bad_config(path, policy.error().message);
+    config.consent = *policy;
     if (config.socket_path.size() >= sizeof(sockaddr_un{}.sun_path)) {
         return bad_config(path, "socket path is longer than a Unix socket allows (107 bytes)");
     }
@@ -116,9 +138,13 @@ core::Result<AgentConfig> load_config(const std::string& path) {
 
 core::Result<void> save_config(const std::string& path, const AgentConfig& config) {
     toml::table table{
-        {"relay", config.relay_url},     {"ca_fingerprint", config.ca_fingerprint},
-        {"device_id", config.device_id}, {"device_secret", config.device_secret},
-        {"socket", config.socket_path},  {"state_dir", config.state_dir},
+        {"relay", config.relay_url},
+        {"ca_fingerprint", config.ca_fingerprint},
+        {"device_id", config.device_id},
+        {"device_secret", config.device_secret},
+        {"socket", config.socket_path},
+        {"state_dir", config.state_dir},
+        {"consent", std::string(consent_policy_name(config.consent))},
     };
     std::ostringstream out;
     out << "# Written by `lifeline-agent enroll`. Holds this machine's device secret: keep it private.\n"

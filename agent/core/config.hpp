@@ -10,6 +10,13 @@
 
 namespace lifeline::agent {
 
+// Who agrees to a remote session on this machine (see agent/session/consent.hpp).
+enum class ConsentPolicy { ask, deny, unattended };
+
+// "ask", "deny", "unattended"; anything else is invalid_argument naming the choices.
+core::Result<ConsentPolicy> parse_consent_policy(std::string_view text);
+std::string_view consent_policy_name(ConsentPolicy policy);
+
 struct AgentConfig {
     std::string relay_url;       // https://HOST:PORT
     std::string ca_fingerprint;  // sha256:HEX of the relay's CA, pinned at enrollment
@@ -17,6 +24,7 @@ struct AgentConfig {
     std::string device_secret;
     std::string socket_path;  // the daemon's local socket (help, status, the tray)
     std::string state_dir;    // the on-disk request queue
+    ConsentPolicy consent = ConsentPolicy::ask;
 };
 
 struct RelayAddress {

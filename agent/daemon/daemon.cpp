@@ -15,10 +15,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#ifndef LIFELINE_VERSION
-#define LIFELINE_VERSION "dev"
-#endif
-
 namespace lifeline::agent {
 
 namespace asio = boost::asio;
@@ -94,10 +90,18 @@ core::Result<void> Daemon::start() {
     link.device_id = options_.config.device_id;
     link.device_secret = options_.config.device_secret;
     link.backoff_cap = options_.backoff_cap;
+    SessionDeskOptions desk;
+    desk.config = options_.config;
+    desk.display = options_.display;
+    desk.consent_window = options_.consent_window;
+    sessions_ = std::make_unique<SessionDesk>(io_.get_executor(), pool_, std::move(desk),
+                                              [this](const v1::AgentToRelay& message) { return link_->send(message); });
+
     RelayLinkCallbacks callbacks;
     callbacks.hello = [this] { return hello(); };
     callbacks.connected = [this] { on_connected(); };
     callbacks.message = [this](const v1::RelayToAgent& message) { on_message(message); };
+    callbacks.disconnected = [this] { sessions_->link_lost(); };
     link_ = std::make_unique<RelayLink>(io_.get_executor(), std::move(link), std::move(callbacks));
     link_->start();
     spdlog::info("agent: device {} for relay {}; local socket {}; {} request(s) queued", options_.config.device_id,
@@ -106,6 +110,7 @@ core::Result<void> Daemon::start() {
 }
 
 void Daemon::stop() {
+    if (sessions_) sessions_->shutdown();
     if (link_) link_->stop();
     if (local_) local_->close();
     for (auto& [key, waiter] : waiters_)
@@ -147,6 +152,8 @@ void Daemon::on_message(const v1::RelayToAgent& message) {
             if (!queue_->to_upload().empty() && !uploading_) asio::co_spawn(io_, upload_screenshots(), asio::detached);
             break;
         }
+        case v1::RelayToAgent::kSessionRequest: sessions_->on_request(message.session_request()); break;
+        case v1::RelayToAgent::kSessionEnded: sessions_->on_ended(message.session_ended()); break;
         case v1::RelayToAgent::kMyTickets:
             answer("list:" + std::to_string(message.my_tickets().request_id()), message);
             break;
@@ -186,6 +193,8 @@ asio::awaitable<v1::LocalResponse> Daemon::handle(const v1::LocalRequest& reques
     switch (request.body_case()) {
         case v1::LocalRequest::kHelp: co_return co_await help(request.help());
         case v1::LocalRequest::kStatus: co_return co_await status();
+        case v1::LocalRequest::kConsent: co_return sessions_->consent(request.consent());
+        case v1::LocalRequest::kStopSharing: co_return sessions_->stop_sharing();
         default: co_return local_error(core::Errc::invalid_argument, "unknown request");
     }
 }
@@ -240,6 +249,7 @@ asio::awaitable<v1::LocalResponse> Daemon::status() {
     status->set_device_id(options_.config.device_id);
     status->set_last_error(link_->last_error());
     status->set_queued_requests(static_cast<std::int32_t>(queue_->to_send().size()));
+    sessions_->fill_status(*status);
     if (!link_->connected()) co_return response;
     *status->mutable_connected_since() = TimeUtil::MillisecondsToTimestamp(
         std::chrono::duration_cast<std::chrono::milliseconds>(link_->connected_since().time_since_epoch()).count());

@@ -10,6 +10,7 @@
 #include "agent/core/help_queue.hpp"
 #include "agent/local/local_server.hpp"
 #include "agent/relay_link/relay_link.hpp"
+#include "agent/session/session_desk.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -35,6 +36,8 @@ struct DaemonOptions {
     std::chrono::milliseconds backoff_cap{60'000};
     std::chrono::milliseconds help_wait{15'000};   // how long `help` waits for the ticket number
     std::chrono::milliseconds status_wait{5'000};  // how long `status` waits for the ticket list
+    std::string display;                           // the X display remote sessions share; empty = $DISPLAY
+    std::chrono::seconds consent_window = kConsentWindow;
 };
 
 class Daemon {
@@ -70,6 +73,7 @@ private:
     std::optional<HelpQueue> queue_;
     std::unique_ptr<LocalServer> local_;
     std::unique_ptr<RelayLink> link_;
+    std::unique_ptr<SessionDesk> sessions_;
     std::map<std::string, std::shared_ptr<Waiter>> waiters_;
     std::int64_t next_request_id_ = 1;
     bool uploading_ = false;

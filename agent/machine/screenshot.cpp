@@ -1,6 +1,7 @@
 // XGetImage of the root window, converted to 8-bit RGB and encoded by libpng into memory.
 #include "agent/machine/screenshot.hpp"
 
+#include "agent/machine/x_channel.hpp"
 #include "agent/machine/xlib_setup.hpp"
 
 #include <X11/Xlib.h>
@@ -13,28 +14,6 @@
 namespace lifeline::agent::machine {
 
 namespace {
-
-// How far to shift a pixel right and how wide its field is, for one colour mask of the visual.
-struct Channel {
-    int shift = 0;
-    int bits = 0;
-    explicit Channel(unsigned long mask) {
-        if (mask == 0) return;
-        while (!(mask & 1)) {
-            mask >>= 1;
-            ++shift;
-        }
-        while (mask & 1) {
-            mask >>= 1;
-            ++bits;
-        }
-    }
-    unsigned char value(unsigned long pixel) const {
-        if (bits == 0) return 0;
-        unsigned long v = (pixel >> shift) & ((1UL << bits) - 1);
-        return static_cast<unsigned char>(bits >= 8 ? v >> (bits - 8) : v * 255 / ((1UL << bits) - 1));
-    }
-};
 
 // XDestroyImage is a macro, so it cannot be named as a deleter directly.
 struct ImageDeleter {
@@ -69,15 +48,15 @@ core::Result<std::string> capture_png(const std::string& display_name) {
                                                             AllPlanes, ZPixmap));
     if (!image) return unavailable("the X server refused to hand over the screen image");
 
-    const Channel red(image->red_mask), green(image->green_mask), blue(image->blue_mask);
+    const ChannelMask red(image->red_mask), green(image->green_mask), blue(image->blue_mask);
     std::vector<unsigned char> rgb(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
     for (int y = 0; y < height; ++y) {
         unsigned char* row = rgb.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(width) * 3;
         for (int x = 0; x < width; ++x) {
             unsigned long pixel = XGetPixel(image.get(), x, y);
-            row[x * 3] = red.value(pixel);
-            row[x * 3 + 1] = green.value(pixel);
-            row[x * 3 + 2] = blue.value(pixel);
+            row[x * 3] = static_cast<unsigned char>(red.to_8bit(pixel));
+            row[x * 3 + 1] = static_cast<unsigned char>(green.to_8bit(pixel));
+            row[x * 3 + 2] = static_cast<unsigned char>(blue.to_8bit(pixel));
         }
     }
 

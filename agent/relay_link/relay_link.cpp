@@ -4,6 +4,7 @@
 
 #include "shared/core/ids.hpp"
 #include "shared/net/tls.hpp"
+#include "shared/net/ws_client.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -19,10 +20,6 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <deque>
-
-#ifndef LIFELINE_VERSION
-#define LIFELINE_VERSION "dev"
-#endif
 
 namespace lifeline::agent {
 
@@ -59,11 +56,6 @@ std::uint64_t random_seed() {
     for (unsigned char b : bytes)
         seed = (seed << 8) | b;
     return seed;
-}
-
-std::string host_header(const RelayAddress& address) {
-    bool v6 = address.host.find(':') != std::string::npos;
-    return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
 }
 
 }  // namespace
@@ -136,55 +128,30 @@ asio::awaitable<void> RelayLink::connect_and_serve() {
     auto connection = std::make_shared<Connection>(executor_, tls_);
     current_ = connection;
     const auto& address = options_.address;
-    const std::string where = host_header(address);
-
-    asio::ip::tcp::resolver resolver(executor_);
-    auto [resolve_error, endpoints] =
-        co_await resolver.async_resolve(address.host, std::to_string(address.port), kTuple);
-    if (resolve_error) co_return fail("cannot resolve " + address.host + ": " + resolve_error.message());
-    if (connection->closing) co_return;
-
-    auto& tcp = beast::get_lowest_layer(connection->ws);
-    tcp.expires_after(std::chrono::seconds(15));
-    auto [connect_error, endpoint] = co_await tcp.async_connect(endpoints, kTuple);
-    if (connect_error) co_return fail("cannot connect to " + where + ": " + connect_error.message());
-    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
-
-    net::set_verify_host(connection->ws.next_layer().native_handle(), address.host);
-    auto [tls_error] = co_await connection->ws.next_layer().async_handshake(asio::ssl::stream_base::client, kTuple);
-    if (tls_error) {
-        if (net::is_certificate_rejection(tls_error)) {
-            co_return fail("the relay at " + where + " presented a certificate that does not match the pinned CA " +
-                           options_.ca_fingerprint + "; refusing to talk to it (nothing was sent)");
-        }
-        co_return fail("TLS handshake with " + where + " failed: " + tls_error.message());
-    }
-    tcp.expires_never();
+    const std::string where = net::host_and_port(address.host, address.port);
 
     auto& ws = connection->ws;
-    ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(15), options_.idle_timeout, true});
-    ws.read_message_max(kMaxFrame);
-    const std::string authorization = "Bearer " + options_.device_id + "." + options_.device_secret;
-    ws.set_option(websocket::stream_base::decorator([authorization](websocket::request_type& request) {
-        request.set(beast::http::field::authorization, authorization);
-        request.set(beast::http::field::user_agent, "lifeline-agent/" LIFELINE_VERSION);
-    }));
-    websocket::response_type response;
-    auto [upgrade_error] = co_await ws.async_handshake(response, where, "/v1/agent", kTuple);
-    if (upgrade_error) {
-        if (response.result() == beast::http::status::unauthorized) {
+    net::WsTarget target{address.host, address.port, "/v1/agent",
+                         "Bearer " + options_.device_id + "." + options_.device_secret,
+                         "lifeline-agent/" LIFELINE_VERSION};
+    auto refused = co_await net::connect_websocket(ws, target);
+    if (connection->closing) co_return;
+    if (refused) {
+        if (refused->http_status == 401) {
             credential_refused_ = true;
             co_return fail(
                 "the relay refused this machine's device credential (revoked, or enrolled again); "
                 "enroll again with `lifeline-agent enroll`");
         }
-        co_return fail("the relay at " + where + " refused the control channel: " +
-                       (response.result_int() ? std::to_string(response.result_int()) + " " + response.body()
-                                              : upgrade_error.message()));
+        if (refused->kind == net::WsConnectError::Kind::certificate) {
+            co_return fail(refused->message + " (pinned " + options_.ca_fingerprint + ")");
+        }
+        co_return fail(refused->message);
     }
+    ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(15), options_.idle_timeout, true});
+    ws.read_message_max(kMaxFrame);
     credential_refused_ = false;
     connection->upgraded = true;
-    ws.binary(true);
 
     v1::AgentHello hello_message = co_await callbacks_.hello();
     v1::AgentToRelay first;

@@ -20,8 +20,8 @@ struct RelayConfig {
     int token_ttl_seconds = 12 * 3600;
     int login_max_failures = 5;
     int login_lockout_seconds = 300;
-    int session_idle_timeout_seconds = 600;  // a remote session with no byte either way ends
-    int session_consent_timeout_seconds = 45;  // a request the machine never answers fails
+    int session_idle_timeout_seconds = 600;      // a remote session with no byte either way ends
+    int session_consent_timeout_seconds = 45;    // a request the machine never answers fails
     std::string tls_certificate = "server.pem";  // relative paths are inside the data dir
     std::string tls_private_key = "server.key";
 };

@@ -42,7 +42,7 @@ struct ApiContext {
     const core::Clock& clock;
     boost::asio::thread_pool& blocking;  // store calls and password hashing run here, never on I/O threads
     std::chrono::seconds token_ttl{12 * 3600};
-    DevicePresence* presence = nullptr;  // set once the hub exists
+    DevicePresence* presence = nullptr;         // set once the hub exists
     SessionControl* session_control = nullptr;  // set once the session broker exists
 
     // Runs a blocking call on the pool and resumes the caller on its own executor (see core::offload

@@ -5,6 +5,7 @@
 
 #include "relay/ws/upgrade.hpp"
 #include "shared/core/ids.hpp"
+#include "shared/core/text.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -531,6 +532,17 @@ asio::awaitable<void> SessionBroker::pump(std::shared_ptr<Live> live, Side from)
                 live->ended_by = from == Side::agent ? "agent" : "technician:" + live->technician;
                 live->end_reason =
                     from == Side::agent ? "the user's machine closed the session" : "the technician closed the viewer";
+                // The agent says in its close frame who ended it: "user: the user stopped sharing".
+                std::string said(in.reason().reason.c_str());
+                auto colon = said.find(": ");
+                if (from == Side::agent && read_error == websocket::error::closed && colon != std::string::npos &&
+                    core::check_text("close reason", said, 123, false)) {
+                    std::string who = said.substr(0, colon);
+                    if (who == "user" || who == "agent") {
+                        live->ended_by = who;
+                        live->end_reason = said.substr(colon + 2);
+                    }
+                }
             }
             break;
         }

@@ -60,11 +60,25 @@ AgentProcess::~AgentProcess() {
 }
 
 CommandResult AgentProcess::enroll(const RelayProcess& relay, const std::string& machine_id, std::string token,
-                                   std::string fingerprint) {
+                                   std::string fingerprint, const std::vector<std::string>& extra) {
     if (token.empty()) std::tie(token, fingerprint) = create_enrollment_token(relay);
-    return command({"enroll", "--relay", "https://127.0.0.1:" + std::to_string(relay.port()), "--token", token,
-                    "--ca-fingerprint", fingerprint, "--machine-id", machine_id, "--hostname", "pc-" + machine_id,
-                    "--socket", socket_, "--state-dir", state_dir_});
+    std::vector<std::string> args{"enroll",
+                                  "--relay",
+                                  "https://127.0.0.1:" + std::to_string(relay.port()),
+                                  "--token",
+                                  token,
+                                  "--ca-fingerprint",
+                                  fingerprint,
+                                  "--machine-id",
+                                  machine_id,
+                                  "--hostname",
+                                  "pc-" + machine_id,
+                                  "--socket",
+                                  socket_,
+                                  "--state-dir",
+                                  state_dir_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return command(args);
 }
 
 CommandResult AgentProcess::command(const std::vector<std::string>& args) const {
@@ -74,10 +88,12 @@ CommandResult AgentProcess::command(const std::vector<std::string>& args) const 
     return run_program(full);
 }
 
-void AgentProcess::start(const std::vector<std::string>& env, double max_backoff_seconds) {
+void AgentProcess::start(const std::vector<std::string>& env, double max_backoff_seconds,
+                         const std::vector<std::string>& extra_args) {
     if (pid_ > 0) throw std::logic_error("agent already running");
     std::vector<std::string> args{LIFELINE_AGENT_BIN, "run",   "--config",      config_,
                                   "--log-level",      "debug", "--max-backoff", std::to_string(max_backoff_seconds)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     // The agent must not find the developer's display unless a test hands it one.
     std::vector<std::string> environment{"DISPLAY="};
     environment.insert(environment.end(), env.begin(), env.end());

@@ -20,12 +20,13 @@ public:
 
     // `lifeline-agent enroll` against `relay` with a fresh token (or the given one and fingerprint).
     CommandResult enroll(const RelayProcess& relay, const std::string& machine_id, std::string token = {},
-                         std::string fingerprint = {});
+                         std::string fingerprint = {}, const std::vector<std::string>& extra = {});
     // `lifeline-agent ARGS --config CONFIG`.
     CommandResult command(const std::vector<std::string>& args) const;
 
     // Starts `lifeline-agent run` (with `env` added, e.g. "DISPLAY=:5") and waits for its socket.
-    void start(const std::vector<std::string>& env = {}, double max_backoff_seconds = 2);
+    void start(const std::vector<std::string>& env = {}, double max_backoff_seconds = 2,
+               const std::vector<std::string>& extra_args = {});
     int stop();  // SIGTERM; the exit status
     void kill();
     bool running() const { return pid_ > 0; }

@@ -266,6 +266,11 @@ struct RfbClient::Impl {
 
     mutable std::mutex framebuffer_mutex;
     Framebuffer shadow;  // what framebuffer() copies; libvncclient's own buffer belongs to the worker alone
+    // Which pixels the server has painted since the last resize: until all have been, part of the
+    // picture is still the zeroes we started with.
+    std::vector<std::uint8_t> painted;
+    std::size_t unpainted = 0;
+    std::atomic<bool> fully_painted{false};
 
     std::mutex callback_mutex;
     std::function<void(int, int, int, int)> on_update;
@@ -594,6 +599,9 @@ bool RfbClient::Impl::resize(int width, int height) {
         shadow.width = width;
         shadow.height = height;
         shadow.pixels.assign(count, 0);
+        painted.assign(count, 0);
+        unpainted = count;
+        fully_painted = false;
     }
     // Incremental update requests cover updateRect: keep it the whole, new, screen.
     c->updateRect.x = 0;
@@ -625,7 +633,15 @@ void RfbClient::Impl::copy_rect(int x, int y, int w, int h) {
         std::memcpy(target, c->frameBuffer + offset * sizeof(std::uint32_t), columns * sizeof(std::uint32_t));
         for (std::size_t i = 0; i < columns; ++i)
             target[i] &= 0x00FFFFFFu;
+        if (unpainted == 0) continue;
+        for (std::size_t i = 0; i < columns; ++i) {
+            if (painted[offset + i] == 0) {
+                painted[offset + i] = 1;
+                --unpainted;
+            }
+        }
     }
+    if (unpainted == 0 && !fully_painted) fully_painted = true;
 }
 
 void RfbClient::Impl::notify_closed(const std::string& why) {
@@ -774,6 +790,15 @@ bool RfbClient::wait_for_updates(std::uint64_t count, std::chrono::milliseconds 
                impl_->state == Impl::State::failed;
     });
     return impl_->update_count >= count;
+}
+
+bool RfbClient::wait_for_full_frame(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(impl_->state_mutex);
+    impl_->state_changed.wait_for(lock, timeout, [&] {
+        return impl_->fully_painted.load() || impl_->state == Impl::State::closed ||
+               impl_->state == Impl::State::failed;
+    });
+    return impl_->fully_painted.load();
 }
 
 void RfbClient::set_on_update(std::function<void(int x, int y, int w, int h)> callback) {

@@ -56,6 +56,9 @@ public:
     std::uint64_t bytes_received() const;  // bytes read from the server's stream, handshake included
     // Waits until at least `count` updates arrived or the connection ended; true if the count was reached.
     bool wait_for_updates(std::uint64_t count, std::chrono::milliseconds timeout) const;
+    // Waits until the server has painted every pixel of the current framebuffer at least once (the first
+    // picture is complete), or the connection ended; true if it is complete. Checked after each update message.
+    bool wait_for_full_frame(std::chrono::milliseconds timeout) const;
 
     // Setters may be called at any time; the new callback applies from the next event.
     void set_on_update(std::function<void(int x, int y, int w, int h)> callback);  // pixels are in framebuffer()

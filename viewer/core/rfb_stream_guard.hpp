@@ -25,8 +25,8 @@ inline constexpr int kBytesPerPixel = 4;
 //    QemuExtendedKeyEvent) — so CopyRect, hextile, RRE, ultra, cursors and the rest never reach a decoder;
 //  - tight data libvncclient mishandles: a JPEG in a rectangle with a zero width or height (TurboJPEG then
 //    decodes at the JPEG's own size, past the framebuffer), "no zlib" data whose length is not the rectangle's
-//    (read past libvncclient's buffer), a gradient wider than 2048 (a stack overflow before Debian's fix for
-//    CVE-2026-44988), a palette of one colour, an unknown filter or subencoding, a zero length;
+//    (read past libvncclient's buffer), a gradient wider than 2048 (its gradient filter keeps a row of that
+//    width on the stack), a palette of one colour, an unknown filter or subencoding, a zero length;
 //  - ZRLE data longer than any encoding of its rectangle could be.
 // It does not check rectangles against the framebuffer size (libvncclient does, for every encoding let through)
 // nor decompress anything. One guard per connection; not thread-safe.

@@ -29,9 +29,9 @@ protected:
 };
 
 TEST_F(AgentConfigTest, a_saved_config_loads_back_and_only_its_owner_can_read_it) {
-    AgentConfig config{"https://127.0.0.1:8443", "sha256:" + std::string(64, 'a'),
-                       "d-0123456789",           "s3cret",
-                       "/tmp/x/agent.sock",      "/tmp/x/state"};
+    AgentConfig config{
+        "https://127.0.0.1:8443", "sha256:" + std::string(64, 'a'), "d-0123456789", "s3cret", "/tmp/x/agent.sock",
+        "/tmp/x/state",           ConsentPolicy::unattended};
     ASSERT_TRUE(save_config(path(), config));
     struct stat st {};
     ASSERT_EQ(::stat(path().c_str(), &st), 0);
@@ -44,6 +44,7 @@ TEST_F(AgentConfigTest, a_saved_config_loads_back_and_only_its_owner_can_read_it
     EXPECT_EQ(loaded->device_secret, config.device_secret);
     EXPECT_EQ(loaded->socket_path, config.socket_path);
     EXPECT_EQ(loaded->state_dir, config.state_dir);
+    EXPECT_EQ(loaded->consent, ConsentPolicy::unattended);
 }
 
 TEST_F(AgentConfigTest, missing_paths_fall_back_to_the_defaults) {
@@ -54,6 +55,7 @@ TEST_F(AgentConfigTest, missing_paths_fall_back_to_the_defaults) {
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(loaded->socket_path, default_paths().socket);
     EXPECT_EQ(loaded->state_dir, default_paths().state_dir);
+    EXPECT_EQ(loaded->consent, ConsentPolicy::ask) << "asking the user is the default";
 }
 
 TEST_F(AgentConfigTest, problems_are_named) {
@@ -68,6 +70,11 @@ TEST_F(AgentConfigTest, problems_are_named) {
     EXPECT_NE(load_config(path()).error().message.find("line 1"), std::string::npos);
     write("relay = \"http://h:1\"\nca_fingerprint = \"sha256:ab\"\ndevice_id = \"d\"\ndevice_secret = \"x\"\n");
     EXPECT_NE(load_config(path()).error().message.find("https://HOST:PORT"), std::string::npos);
+    write(
+        "relay = \"https://h:1\"\nca_fingerprint = \"sha256:ab\"\ndevice_id = \"d\"\ndevice_secret = \"x\"\n"
+        "consent = \"always\"\n");
+    EXPECT_NE(load_config(path()).error().message.find("consent must be \"ask\", \"deny\" or \"unattended\""),
+              std::string::npos);
 }
 
 TEST(RelayUrl, host_and_port_come_out_of_the_usual_forms) {

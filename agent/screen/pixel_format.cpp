@@ -1,0 +1,53 @@
+// Pixel conversion: a fast path for 32-bit images in host byte order, XGetPixel for everything else.
+#include "agent/screen/pixel_format.hpp"
+
+#include <X11/Xutil.h>
+
+#include <bit>
+#include <cstring>
+
+namespace lifeline::agent::screen {
+
+PixelConverter::PixelConverter(unsigned long red_mask, unsigned long green_mask, unsigned long blue_mask,
+                               FrameLayout layout)
+    : red_(red_mask),
+      green_(green_mask),
+      blue_(blue_mask),
+      layout_(layout),
+      all_8bit_(red_.bits == 8 && green_.bits == 8 && blue_.bits == 8) {}
+
+std::uint32_t PixelConverter::convert(unsigned long pixel) const {
+    if (all_8bit_) {
+        return ((static_cast<std::uint32_t>(pixel >> red_.shift) & 0xff) << layout_.red_shift) |
+               ((static_cast<std::uint32_t>(pixel >> green_.shift) & 0xff) << layout_.green_shift) |
+               ((static_cast<std::uint32_t>(pixel >> blue_.shift) & 0xff) << layout_.blue_shift);
+    }
+    return (red_.to_8bit(pixel) << layout_.red_shift) | (green_.to_8bit(pixel) << layout_.green_shift) |
+           (blue_.to_8bit(pixel) << layout_.blue_shift);
+}
+
+void PixelConverter::convert_image(const XImage& image, std::uint32_t* out, std::size_t out_stride) const {
+    const int host_order = std::endian::native == std::endian::little ? LSBFirst : MSBFirst;
+    const auto width = static_cast<std::size_t>(image.width);
+    if (image.bits_per_pixel == 32 && image.byte_order == host_order) {
+        for (int y = 0; y < image.height; ++y) {
+            const char* row = image.data + static_cast<std::size_t>(y) * static_cast<std::size_t>(image.bytes_per_line);
+            std::uint32_t* dest = out + static_cast<std::size_t>(y) * out_stride;
+            for (std::size_t x = 0; x < width; ++x) {
+                std::uint32_t pixel;
+                std::memcpy(&pixel, row + x * 4, sizeof pixel);  // rows need not be 4-byte aligned
+                dest[x] = convert(pixel);
+            }
+        }
+        return;
+    }
+    // 16- and 24-bit visuals or a foreign byte order: rare enough that Xlib's generic accessor will do.
+    auto& mutable_image = const_cast<XImage&>(image);  // XGetPixel takes a non-const image but only reads it
+    for (int y = 0; y < image.height; ++y) {
+        std::uint32_t* dest = out + static_cast<std::size_t>(y) * out_stride;
+        for (int x = 0; x < image.width; ++x)
+            dest[x] = convert(XGetPixel(&mutable_image, x, y));
+    }
+}
+
+}  // namespace lifeline::agent::screen

@@ -1,0 +1,78 @@
+// WebSocket client connect over TLS with error classification.
+#include "shared/net/ws_client.hpp"
+
+#include "shared/net/tls.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+namespace lifeline::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string host_and_port(const std::string& host, std::uint16_t port) {
+    bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+asio::awaitable<std::optional<WsConnectError>> connect_websocket(WsStream& stream, WsTarget target) {
+    using Kind = WsConnectError::Kind;
+    const std::string where = host_and_port(target.host, target.port);
+    auto fail = [](Kind kind, std::string message, unsigned status = 0) {
+        return WsConnectError{kind, status, std::move(message)};
+    };
+
+    auto* ws = &stream;
+    asio::ip::tcp::resolver resolver(stream.get_executor());
+    auto [resolve_error, endpoints] = co_await resolver.async_resolve(target.host, std::to_string(target.port), kTuple);
+    if (resolve_error) co_return fail(Kind::network, "cannot resolve " + target.host + ": " + resolve_error.message());
+
+    auto& tcp = beast::get_lowest_layer(*ws);
+    tcp.expires_after(target.timeout);
+    auto [connect_error, endpoint] = co_await tcp.async_connect(endpoints, kTuple);
+    if (connect_error) co_return fail(Kind::network, "cannot connect to " + where + ": " + connect_error.message());
+    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+
+    set_verify_host(ws->next_layer().native_handle(), target.host);
+    tcp.expires_after(target.timeout);
+    auto [tls_error] = co_await ws->next_layer().async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (tls_error) {
+        if (is_certificate_rejection(tls_error)) {
+            co_return fail(Kind::certificate, "the relay at " + where +
+                                                  " presented a certificate that does not match the pinned CA; "
+                                                  "refusing to talk to it (nothing was sent)");
+        }
+        co_return fail(Kind::network, "TLS handshake with " + where + " failed: " + tls_error.message());
+    }
+    tcp.expires_never();
+
+    ws->set_option(websocket::stream_base::timeout{target.timeout, websocket::stream_base::none(), false});
+    ws->set_option(websocket::stream_base::decorator(
+        [authorization = target.authorization, agent = target.user_agent](websocket::request_type& request) {
+            if (!authorization.empty()) request.set(beast::http::field::authorization, authorization);
+            if (!agent.empty()) request.set(beast::http::field::user_agent, agent);
+        }));
+    websocket::response_type response;
+    auto [upgrade_error] = co_await ws->async_handshake(response, where, target.path, kTuple);
+    if (upgrade_error) {
+        if (response.result_int() != 0) {
+            co_return fail(Kind::refused,
+                           "the relay at " + where + " refused " + target.path + ": " +
+                               std::to_string(response.result_int()) + " " + response.body(),
+                           response.result_int());
+        }
+        co_return fail(Kind::network, "WebSocket upgrade at " + where + " failed: " + upgrade_error.message());
+    }
+    ws->set_option(
+        websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
+    ws->binary(true);
+    co_return std::nullopt;
+}
+
+}  // namespace lifeline::net

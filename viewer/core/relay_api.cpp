@@ -1,0 +1,206 @@
+// RelayApi: the relay's session routes as blocking JSON calls, with the relay's error messages passed through.
+#include "viewer/core/session_client.hpp"
+
+#include "shared/net/ws_client.hpp"
+
+#include <google/protobuf/util/json_util.h>
+#include <boost/system/system_error.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <exception>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+namespace lifeline::viewer {
+
+namespace {
+
+using core::Errc;
+
+constexpr std::size_t kMaxQuotedBody = 200;
+
+core::Error invalid(std::string message) { return core::make_error(Errc::invalid_argument, std::move(message)); }
+
+// Ticket numbers ("LL-000123") and session ids ("s-9f3c2a1b7d") go into paths: nothing that could change the path.
+bool is_path_token(const std::string& text) {
+    return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+}
+
+Errc errc_for_status(unsigned status) {
+    switch (status) {
+        case 400: return Errc::invalid_argument;
+        case 401: return Errc::unauthenticated;
+        case 403: return Errc::permission_denied;
+        case 404: return Errc::not_found;
+        case 409: return Errc::conflict;
+        case 413: return Errc::payload_too_large;
+        case 429: return Errc::too_many_requests;
+        default: return Errc::unavailable;
+    }
+}
+
+// The relay's {"error":{"code","message"}} as our error; any other body is quoted (shortened).
+core::Error relay_error(unsigned status, const std::string& body) {
+    v1::ErrorResponse parsed;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    if (google::protobuf::util::JsonStringToMessage(body, &parsed, options).ok() && parsed.has_error() &&
+        !parsed.error().message().empty()) {
+        Errc code = errc_for_status(status);
+        for (Errc candidate :
+             {Errc::invalid_argument, Errc::unauthenticated, Errc::permission_denied, Errc::not_found, Errc::conflict,
+              Errc::already_exists, Errc::too_many_requests, Errc::payload_too_large, Errc::unavailable}) {
+            if (core::errc_name(candidate) == parsed.error().code()) code = candidate;
+        }
+        return core::make_error(code, parsed.error().message());
+    }
+    std::string quoted = body.substr(0, kMaxQuotedBody);
+    return core::make_error(errc_for_status(status), "the relay answered " + std::to_string(status) +
+                                                         (quoted.empty() ? std::string() : ": " + quoted));
+}
+
+std::string to_json(const google::protobuf::Message& message) {
+    std::string out;
+    if (!google::protobuf::util::MessageToJsonString(message, &out).ok()) {
+        throw std::logic_error("cannot encode " + message.GetTypeName() + " as JSON");
+    }
+    return out;
+}
+
+template <class Message>
+core::Result<Message> parse_answer(const std::string& body) {
+    Message message;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;  // a newer relay may add fields
+    if (!google::protobuf::util::JsonStringToMessage(body, &message, options).ok()) {
+        return core::make_error(Errc::unavailable, "the relay's answer is not a " + message.GetTypeName() + ": " +
+                                                       body.substr(0, kMaxQuotedBody));
+    }
+    return message;
+}
+
+}  // namespace
+
+core::Result<RelayEndpoint> parse_relay_url(std::string_view url) {
+    auto bad = [&] {
+        return invalid("the relay URL must look like https://HOST:PORT, got \"" + std::string(url) + "\"");
+    };
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || parsed->scheme() != "https" || !parsed->has_authority() || parsed->encoded_host().empty() ||
+        parsed->has_userinfo() || parsed->has_query() || parsed->has_fragment() ||
+        (!parsed->encoded_path().empty() && parsed->encoded_path() != "/")) {
+        return bad();
+    }
+    RelayEndpoint endpoint;
+    endpoint.host = std::string(parsed->encoded_host_address());
+    if (parsed->has_port()) {
+        std::string_view port = parsed->port();
+        unsigned value = 0;
+        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) return bad();
+        endpoint.port = static_cast<std::uint16_t>(value);
+    }
+    return endpoint;
+}
+
+RelayApi::RelayApi(RelayEndpoint relay, net::HttpsClient http) : relay_(std::move(relay)), http_(std::move(http)) {}
+
+core::Result<RelayApi> RelayApi::create(RelayEndpoint relay) {
+    try {
+        net::HttpsClient http(relay.host, relay.port, relay.tls);
+        return RelayApi(std::move(relay), std::move(http));
+    } catch (const std::exception& error) {
+        return invalid(std::string("cannot use the relay's trust settings: ") + error.what());
+    }
+}
+
+core::Result<std::string> RelayApi::call(std::string_view method, const std::string& target, const std::string& body,
+                                         unsigned expected_status) {
+    net::HttpResponse response;
+    try {
+        response = http_.request(method, "/api/v1" + target, body, token_);
+    } catch (const boost::system::system_error& error) {
+        const std::string where = net::host_and_port(relay_.host, relay_.port);
+        if (net::is_certificate_rejection(error.code())) {
+            return core::make_error(Errc::unauthenticated,
+                                    "the relay at " + where +
+                                        " presented a certificate that does not match the configured CA; refusing "
+                                        "to talk to it");
+        }
+        return core::make_error(Errc::unavailable, "cannot reach the relay at " + where + ": " + error.what());
+    }
+    if (response.status != expected_status) return relay_error(response.status, response.body);
+    return std::move(response.body);
+}
+
+core::Result<v1::Session> RelayApi::session_call(std::string_view method, const std::string& target,
+                                                 const std::string& body, unsigned expected_status) {
+    auto answer = call(method, target, body, expected_status);
+    if (!answer) return answer.error();
+    return parse_answer<v1::Session>(*answer);
+}
+
+core::Result<v1::LoginResponse> RelayApi::sign_in(const std::string& username, const std::string& password) {
+    v1::LoginRequest request;
+    request.set_username(username);
+    request.set_password(password);
+    const std::string saved = std::exchange(token_, std::string());  // a stale token must not ride along
+    auto answer = call("POST", "/auth/login", to_json(request), 200);
+    if (!answer) {
+        token_ = saved;
+        return answer.error();
+    }
+    auto login = parse_answer<v1::LoginResponse>(*answer);
+    if (!login) {
+        token_ = saved;
+        return login.error();
+    }
+    token_ = login->token();
+    return login;
+}
+
+core::Result<v1::Session> RelayApi::request_session(const std::string& ticket_number, v1::SessionMode mode) {
+    if (!is_path_token(ticket_number)) return invalid("not a ticket number: \"" + ticket_number + "\"");
+    if (mode != v1::VIEW && mode != v1::CONTROL) return invalid("a session is VIEW or CONTROL");
+    v1::CreateSessionRequest request;
+    request.set_mode(mode);
+    return session_call("POST", "/tickets/" + ticket_number + "/sessions", to_json(request), 201);
+}
+
+core::Result<v1::Session> RelayApi::get_session(const std::string& session_id) {
+    if (!is_path_token(session_id)) return invalid("not a session id: \"" + session_id + "\"");
+    return session_call("GET", "/sessions/" + session_id, {}, 200);
+}
+
+core::Result<v1::Session> RelayApi::wait_for_answer(const std::string& session_id, std::chrono::milliseconds timeout,
+                                                    std::chrono::milliseconds interval) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto session = get_session(session_id);
+        if (!session || session->state() != v1::Session::REQUESTED) return session;
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) return session;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(interval, deadline - now));
+    }
+}
+
+core::Result<v1::Session> RelayApi::end_session(const std::string& session_id, const std::string& reason) {
+    if (!is_path_token(session_id)) return invalid("not a session id: \"" + session_id + "\"");
+    v1::EndSessionRequest request;
+    request.set_reason(reason);
+    return session_call("POST", "/sessions/" + session_id + "/end", reason.empty() ? std::string() : to_json(request),
+                        200);
+}
+
+core::Result<v1::Session> RelayApi::request_upgrade(const std::string& session_id) {
+    if (!is_path_token(session_id)) return invalid("not a session id: \"" + session_id + "\"");
+    return session_call("POST", "/sessions/" + session_id + "/upgrade", {}, 202);
+}
+
+}  // namespace lifeline::viewer

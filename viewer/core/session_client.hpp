@@ -1,0 +1,133 @@
+// The technician's side of a remote session: the relay's REST calls (sign in, ask, wait for consent, end) and the
+// session socket that carries RFB from the user's machine to an RfbClient (no Qt).
+#pragma once
+
+#include "lifeline.pb.h"
+#include "shared/core/error.hpp"
+#include "shared/net/https_client.hpp"
+#include "shared/net/tls.hpp"
+#include "shared/net/ws_tunnel.hpp"
+#include "viewer/core/rfb_client.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace lifeline::viewer {
+
+// Where the relay is and how to trust it.
+struct RelayEndpoint {
+    std::string host;  // a DNS name or an IP literal without brackets
+    std::uint16_t port = 443;
+    net::TlsClientOptions tls;
+};
+
+// "https://relay.example:8443", "https://[::1]:8443", "https://10.0.0.5" -> host and port (tls left empty).
+// Anything but https with a host, an optional port and an optional "/" is invalid_argument.
+core::Result<RelayEndpoint> parse_relay_url(std::string_view url);
+
+// The relay's REST API for sessions, over one kept-alive HTTPS connection. Blocking and not thread-safe: use it
+// from one thread (never the UI thread). Errors carry the relay's own message with the Errc of its error code
+// (or of the HTTP status); a network failure is unavailable, a relay whose certificate does not match the
+// configured trust is unauthenticated with a message saying so.
+class RelayApi {
+public:
+    // Errors: invalid_argument when the TLS options are unusable (a malformed fingerprint, an unreadable CA file).
+    static core::Result<RelayApi> create(RelayEndpoint relay);
+
+    // POST /auth/login; on success later calls use the new token.
+    core::Result<v1::LoginResponse> sign_in(const std::string& username, const std::string& password);
+    // Uses a token obtained elsewhere (a token file, the GUI's sign-in).
+    void use_token(std::string token) { token_ = std::move(token); }
+    const std::string& token() const { return token_; }
+    const RelayEndpoint& relay() const { return relay_; }
+
+    // POST /tickets/{number}/sessions: a REQUESTED session.
+    core::Result<v1::Session> request_session(const std::string& ticket_number, v1::SessionMode mode);
+    // GET /sessions/{id}.
+    core::Result<v1::Session> get_session(const std::string& session_id);
+    // Polls GET /sessions/{id} every `interval` until the session is no longer REQUESTED (the user answered, or the
+    // relay gave up), and answers it. When `timeout` passes first, answers the last state seen, still REQUESTED.
+    core::Result<v1::Session> wait_for_answer(const std::string& session_id, std::chrono::milliseconds timeout,
+                                              std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+    // POST /sessions/{id}/end with an optional reason: the ENDED session.
+    core::Result<v1::Session> end_session(const std::string& session_id, const std::string& reason = {});
+    // POST /sessions/{id}/upgrade: asks the user for control during a view session (upgradePending).
+    core::Result<v1::Session> request_upgrade(const std::string& session_id);
+
+private:
+    RelayApi(RelayEndpoint relay, net::HttpsClient http);
+    core::Result<std::string> call(std::string_view method, const std::string& target, const std::string& body,
+                                   unsigned expected_status);
+    core::Result<v1::Session> session_call(std::string_view method, const std::string& target, const std::string& body,
+                                           unsigned expected_status);
+
+    RelayEndpoint relay_;
+    net::HttpsClient http_;
+    std::string token_;
+};
+
+// One consented session as seen by the technician: wss://RELAY/v1/sessions/{id}/viewer, tunnelled through a
+// socketpair to an RfbClient. Threads: an io thread of its own runs the WebSocket and the tunnel; RfbClient runs
+// its own two. All public methods may be called from any thread except from the on_closed callback, which must
+// not call close() nor destroy the session.
+class ViewerSession {
+public:
+    // Connects the session socket with `token` (a technician's), then performs the RFB handshake through it; the
+    // handshake waits for the machine's side, so give RfbOptions::handshake_timeout room for the relay's pairing
+    // wait (30 s). Errors: invalid_argument for unusable TLS options or session id; unauthenticated when the
+    // relay's certificate does not match the trust, or the relay refused the token (401); permission_denied when
+    // the session is someone else's (403); conflict when it is not consented yet or already over (409);
+    // not_found for an unknown session (404) -- each with the relay's message; unavailable when the relay cannot
+    // be reached or the RFB handshake fails.
+    static core::Result<std::unique_ptr<ViewerSession>> open(const RelayEndpoint& relay, const std::string& token,
+                                                             const std::string& session_id, const RfbOptions& options);
+
+    // Closes politely (see close()), then stops the RFB client, then the io thread.
+    ~ViewerSession();
+    ViewerSession(const ViewerSession&) = delete;
+    ViewerSession& operator=(const ViewerSession&) = delete;
+
+    // The RFB client: framebuffer, updates and input. Stays usable (framebuffer(), counters) after the session
+    // closed, until the ViewerSession is destroyed. Do not call its set_on_closed: the session uses it.
+    RfbClient& rfb() { return *rfb_; }
+    const RfbClient& rfb() const { return *rfb_; }
+    const std::string& session_id() const { return session_id_; }
+    // Bytes through the session socket: to_local from the relay, to_remote to the relay (RFB payload only).
+    const net::TunnelCounters& counters() const { return counters_; }
+
+    // True once the session socket and the RFB connection have both ended.
+    bool closed() const;
+    // Waits until closed() or `timeout`; answers closed().
+    bool wait_closed(std::chrono::milliseconds timeout) const;
+    // Why it ended: "closed by the viewer" after close(); the RFB client's reason when it ended the session (for
+    // example a server it refused); otherwise what happened to the session socket. Empty while open.
+    std::string close_reason() const;
+    // Called once when closed() becomes true for a reason other than close() or the destructor, on an internal
+    // thread. Set it right after open(); if the session already closed, it is called at once on this thread.
+    void set_on_closed(std::function<void(std::string reason)> callback);
+
+    // Ends the session from the technician's side: a WebSocket close to the relay, which records "the technician
+    // closed the viewer" and closes the machine's socket. Waits for the relay's answer (at most a few seconds,
+    // then drops the connection). Idempotent.
+    void close();
+
+private:
+    struct Impl;
+    explicit ViewerSession(std::string session_id);
+    // Closes the WebSocket's TCP connection without a closing handshake and waits for the tunnel to end.
+    void drop_connection();
+    void on_tunnel_done(std::string reason);
+    void on_rfb_closed(std::string reason);
+    void notify_if_closed();
+
+    std::string session_id_;
+    net::TunnelCounters counters_;
+    std::unique_ptr<Impl> impl_;
+    std::unique_ptr<RfbClient> rfb_;
+};
+
+}  // namespace lifeline::viewer
