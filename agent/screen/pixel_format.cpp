@@ -29,6 +29,26 @@ std::uint32_t PixelConverter::convert(unsigned long pixel) const {
 void PixelConverter::convert_image(const XImage& image, std::uint32_t* out, std::size_t out_stride) const {
     const int host_order = std::endian::native == std::endian::little ? LSBFirst : MSBFirst;
     const auto width = static_cast<std::size_t>(image.width);
+    if (image.bits_per_pixel == 32 && image.byte_order == host_order && all_8bit_) {
+        // The shifts in locals: stores through `dest` may alias the members, which would otherwise be reloaded
+        // for every pixel and keep the loop from being vectorised (it converts every captured pixel).
+        const unsigned red_in = static_cast<unsigned>(red_.shift), red_out = static_cast<unsigned>(layout_.red_shift);
+        const unsigned green_in = static_cast<unsigned>(green_.shift);
+        const unsigned green_out = static_cast<unsigned>(layout_.green_shift);
+        const unsigned blue_in = static_cast<unsigned>(blue_.shift);
+        const unsigned blue_out = static_cast<unsigned>(layout_.blue_shift);
+        for (int y = 0; y < image.height; ++y) {
+            const char* row = image.data + static_cast<std::size_t>(y) * static_cast<std::size_t>(image.bytes_per_line);
+            std::uint32_t* dest = out + static_cast<std::size_t>(y) * out_stride;
+            for (std::size_t x = 0; x < width; ++x) {
+                std::uint32_t pixel;
+                std::memcpy(&pixel, row + x * 4, sizeof pixel);  // rows need not be 4-byte aligned
+                dest[x] = (((pixel >> red_in) & 0xffu) << red_out) | (((pixel >> green_in) & 0xffu) << green_out) |
+                          (((pixel >> blue_in) & 0xffu) << blue_out);
+            }
+        }
+        return;
+    }
     if (image.bits_per_pixel == 32 && image.byte_order == host_order) {
         for (int y = 0; y < image.height; ++y) {
             const char* row = image.data + static_cast<std::size_t>(y) * static_cast<std::size_t>(image.bytes_per_line);

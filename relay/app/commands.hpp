@@ -50,6 +50,14 @@ int run_enroll_token_create(const EnrollTokenOptions& options);
 int run_enroll_token_list(const EnrollTokenOptions& options);
 int run_enroll_token_revoke(const EnrollTokenOptions& options);
 
+struct AuditOptions {
+    std::string data_dir;
+    bool json = false;
+};
+// Exit 0 when the chain is intact, 1 when broken (the first bad row is named).
+int run_audit_verify(const AuditOptions& options);
+int run_audit_head(const AuditOptions& options);
+
 // Paths inside a data dir.
 std::string database_path(const std::string& data_dir);
 

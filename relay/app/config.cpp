@@ -34,6 +34,7 @@ struct StringKey {
     std::function<core::Result<void>(const std::string&)> check;
     std::function<void(RelayConfig&, std::string)> set;
 };
+using BoolKey = std::function<void(RelayConfig&, bool)>;
 
 core::Result<void> any_string(const std::string&) { return {}; }
 
@@ -77,6 +78,9 @@ core::Result<void> validate(const RelayConfig& c) {
     if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels)) {
         return bad("log.level", "must be trace, debug, info, warn, error or off");
     }
+    if (c.recording_keys != "redact" && c.recording_keys != "keep") {
+        return bad("recording.keys", "must be \"redact\" or \"keep\"");
+    }
     return {};
 }
 
@@ -108,6 +112,10 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
          {1, 1000, [](RelayConfig& c, std::int64_t v) { c.login_max_failures = static_cast<int>(v); }}},
         {"auth.login_lockout",
          {1, 86400, [](RelayConfig& c, std::int64_t v) { c.login_lockout_seconds = static_cast<int>(v); }}},
+        {"recording.retention_days",
+         {0, 36500, [](RelayConfig& c, std::int64_t v) { c.recording_retention_days = static_cast<int>(v); }}},
+        {"recording.max_total_mb",
+         {0, 1LL << 30, [](RelayConfig& c, std::int64_t v) { c.recording_max_total_mb = v; }}},
     };
     const std::map<std::string, StringKey> strings = {
         {"listen",
@@ -120,8 +128,17 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
         {"log.format", {any_string, [](RelayConfig& c, std::string v) { c.log_format = std::move(v); }}},
         {"tls.certificate", {any_string, [](RelayConfig& c, std::string v) { c.tls_certificate = std::move(v); }}},
         {"tls.private_key", {any_string, [](RelayConfig& c, std::string v) { c.tls_private_key = std::move(v); }}},
+        {"recording.keys",
+         {[](const std::string& v) -> core::Result<void> {
+              if (v == "redact" || v == "keep") return {};
+              return make_error(Errc::invalid_argument, "must be \"redact\" or \"keep\"");
+          },
+          [](RelayConfig& c, std::string v) { c.recording_keys = std::move(v); }}},
     };
-    static const char* kTables[] = {"http", "auth", "log", "tls", "session"};
+    const std::map<std::string, BoolKey> bools = {
+        {"recording.enabled", [](RelayConfig& c, bool v) { c.recording_enabled = v; }},
+    };
+    static const char* kTables[] = {"http", "auth", "log", "tls", "session", "recording"};
 
     std::optional<core::Error> failure;
     std::function<void(const toml::table&, const std::string&)> walk = [&](const toml::table& table,
@@ -144,6 +161,13 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
                                            std::to_string(i->second.max) + where(node));
                 } else {
                     i->second.set(config, *value);
+                }
+            } else if (auto b = bools.find(key); b != bools.end()) {
+                auto value = node.value_exact<bool>();
+                if (!value) {
+                    failure = bad(key, "must be true or false" + where(node));
+                } else {
+                    b->second(config, *value);
                 }
             } else if (auto s = strings.find(key); s != strings.end()) {
                 auto value = node.value_exact<std::string>();
@@ -194,6 +218,12 @@ std::string default_config_text() {
 [tls]
 # certificate = "server.pem"    # chain, relative to the data dir
 # private_key = "server.key"
+
+[recording]
+# enabled = true                # record every remote session into recordings/ in the data dir
+# keys = "redact"               # "keep" records the technician's keys and clipboard text too
+# retention_days = 90           # delete recordings older than this; 0 keeps them
+# max_total_mb = 0              # delete the oldest beyond this total; 0 = no cap
 )toml";
 }
 

@@ -24,6 +24,10 @@ struct RelayConfig {
     int session_consent_timeout_seconds = 45;    // a request the machine never answers fails
     std::string tls_certificate = "server.pem";  // relative paths are inside the data dir
     std::string tls_private_key = "server.key";
+    bool recording_enabled = true;            // every session is recorded into DATA/recordings
+    std::string recording_keys = "redact";    // redact | keep: the technician's keysyms and clipboard text
+    int recording_retention_days = 90;        // recordings older than this are deleted; 0 keeps them
+    std::int64_t recording_max_total_mb = 0;  // the oldest are deleted beyond this total; 0 = no cap
 };
 
 // Reads a TOML file over the defaults. Unknown keys, wrong types and out-of-range values are

@@ -118,7 +118,7 @@ int run_enroll_token_revoke(const EnrollTokenOptions& options) {
     if (!is_data_dir(options.data_dir)) return 2;
     store::sqlite::Database db(database_path(options.data_dir), false);
     store::sqlite::SqliteDeviceStore devices(db);
-    auto revoked = devices.revoke_enrollment_token(options.id);
+    auto revoked = devices.revoke_enrollment_token(options.id, store::Actor::cli());
     if (!revoked) {
         std::cerr << "lifeline-relay enroll-token revoke: " << revoked.error().message << "\n";
         return 1;

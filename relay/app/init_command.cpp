@@ -84,7 +84,7 @@ int run_init(const InitOptions& options) {
             store::sqlite::Database db(database_path(staging.string()), true);
             store::sqlite::SqliteUserStore users(db);
             store::NewUser admin{"admin", "Administrator", v1::ADMIN, 0, auth::hash_password(password)};
-            users.create_user(admin, std::chrono::system_clock::now()).value();
+            users.create_user(admin, std::chrono::system_clock::now(), store::Actor::system()).value();
         }
         fsync_dir(staging);
         // rename(2) replaces an empty directory atomically.

@@ -65,6 +65,16 @@ int main(int argc, char** argv) {
     token_revoke->add_option("--data", token.data_dir)->required();
     token_revoke->add_option("--id", token.id, "the id shown by create and list")->required();
 
+    AuditOptions audit;
+    auto* audit_cmd = app.add_subcommand("audit", "check the audit log's hash chain");
+    audit_cmd->require_subcommand(1);
+    auto* audit_verify = audit_cmd->add_subcommand("verify", "walk the chain; exit 1 and name the first broken row");
+    audit_verify->add_option("--data", audit.data_dir)->required();
+    audit_verify->add_flag("--json", audit.json, "print the verdict as JSON");
+    auto* audit_head = audit_cmd->add_subcommand("head", "print the newest row's sequence number and hash");
+    audit_head->add_option("--data", audit.data_dir)->required();
+    audit_head->add_flag("--json", audit.json, "print {\"seq\":...,\"at\":...,\"hash\":...}");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -83,6 +93,8 @@ int main(int argc, char** argv) {
         if (*token_create) return run_enroll_token_create(token);
         if (*token_list) return run_enroll_token_list(token);
         if (*token_revoke) return run_enroll_token_revoke(token);
+        if (*audit_verify) return run_audit_verify(audit);
+        if (*audit_head) return run_audit_head(audit);
     } catch (const std::exception& e) {
         std::cerr << "lifeline-relay: " << e.what() << "\n";
         return 1;

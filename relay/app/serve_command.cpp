@@ -3,6 +3,7 @@
 #include "relay/app/config.hpp"
 #include "relay/http/api.hpp"
 #include "relay/http/server.hpp"
+#include "relay/recording/retention.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 #include "relay/ws/agent_hub.hpp"
@@ -12,6 +13,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <sys/resource.h>
 
@@ -94,6 +97,7 @@ int run_serve(const ServeOptions& options) {
         store::sqlite::SqliteTicketStore tickets(db);
         store::sqlite::SqliteDeviceStore devices(db);
         store::sqlite::SqliteSessionStore sessions(db);
+        store::sqlite::SqliteAuditStore audit(db);
         core::SystemClock clock;
         auth::LoginThrottle throttle(
             auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)}, clock);
@@ -102,14 +106,15 @@ int run_serve(const ServeOptions& options) {
                                                 in_data_dir(options.data_dir, config.tls_private_key));
         asio::io_context io(config.io_threads);
         asio::thread_pool blocking(static_cast<std::size_t>(config.worker_threads));
-        http::ApiContext api{
-            users, tickets, devices, throttle, clock, blocking, std::chrono::seconds(config.token_ttl_seconds)};
+        http::ApiContext api{users,    tickets, devices,  audit,
+                             throttle, clock,   blocking, std::chrono::seconds(config.token_ttl_seconds)};
         http::Router router(http::make_authenticator(api));
         http::register_auth_routes(router, api);
         http::register_user_routes(router, api);
         http::register_ticket_routes(router, api);
         http::register_agent_routes(router, api);
         http::register_attachment_routes(router, api);
+        http::register_audit_routes(router, api);
 
         http::ServerOptions server_options;
         server_options.host = listen.host;
@@ -123,8 +128,25 @@ int run_serve(const ServeOptions& options) {
         ws::SessionBrokerOptions broker_options;
         broker_options.idle_timeout = std::chrono::seconds(config.session_idle_timeout_seconds);
         broker_options.answer_timeout = std::chrono::seconds(config.session_consent_timeout_seconds);
+        const std::string recordings_dir = (fs::path(options.data_dir) / "recordings").string();
+        broker_options.recordings_dir = recordings_dir;
+        broker_options.recording_enabled = config.recording_enabled;
+        broker_options.recording_policy.keep_input = config.recording_keys == "keep";
         ws::SessionBroker broker(io.get_executor(), api, sessions, agents, broker_options);
         broker.fail_leftovers();
+        // Old recordings expire even while recording is switched off.
+        recording::RetentionSweeper retention(
+            io.get_executor(), blocking, recordings_dir,
+            {config.recording_retention_days, static_cast<std::uint64_t>(config.recording_max_total_mb) << 20});
+        retention.in_use = [&broker](const std::string& session_id) { return broker.recording_in_use(session_id); };
+        // Deleting a recording is audited: a lead must be able to tell "never recorded" from "deleted by policy".
+        retention.on_deleted = [&audit, &clock](const std::string& session_id, const std::string& file,
+                                                std::uint64_t bytes) {
+            const boost::json::object details{{"file", file}, {"bytes", bytes}, {"reason", "retention policy"}};
+            audit.record(store::Actor::system(),
+                         {"recording.deleted", {}, session_id, {}, boost::json::serialize(details)}, clock.now());
+        };
+        retention.start();
         agents.set_session_events(&broker);
         api.session_control = &broker;
         ws::register_session_routes(router, api, sessions, broker);
@@ -158,6 +180,7 @@ int run_serve(const ServeOptions& options) {
             server.shutdown();
             agents.shutdown();
             broker.shutdown();
+            retention.stop();
         });
 
         spdlog::info("relay: listening on https://{}:{} data={} io_threads={} worker_threads={} max_descriptors={}",

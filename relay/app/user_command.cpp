@@ -72,7 +72,7 @@ int run_user_add(const UserOptions& options, std::istream& password_in) {
     store::sqlite::SqliteUserStore users(db);
     store::NewUser user{options.username, options.display_name.empty() ? options.username : options.display_name, *role,
                         tier, auth::hash_password(*password)};
-    auto created = users.create_user(user, std::chrono::system_clock::now());
+    auto created = users.create_user(user, std::chrono::system_clock::now(), store::Actor::cli());
     if (!created) {
         std::cerr << "lifeline-relay user add: " << created.error().message << "\n";
         return 1;
@@ -104,7 +104,7 @@ int run_user_set_disabled(const UserOptions& options, bool disabled) {
     store::sqlite::SqliteUserStore users(db);
     v1::UpdateUserRequest change;
     change.set_disabled(disabled);
-    auto updated = users.update_user(options.username, change);
+    auto updated = users.update_user(options.username, change, store::Actor::cli());
     if (!updated) {
         std::cerr << "lifeline-relay user: " << updated.error().message << "\n";
         return 1;
@@ -122,7 +122,7 @@ int run_user_passwd(const UserOptions& options, std::istream& password_in) {
     }
     store::sqlite::Database db(database_path(options.data_dir), false);
     store::sqlite::SqliteUserStore users(db);
-    auto done = users.set_password_hash(options.username, auth::hash_password(*password));
+    auto done = users.set_password_hash(options.username, auth::hash_password(*password), store::Actor::cli());
     if (!done) {
         std::cerr << "lifeline-relay user passwd: " << done.error().message << "\n";
         return 1;

@@ -29,28 +29,29 @@ void register_agent_routes(Router& router, ApiContext& api) {
     const auto leads = Access::roles_of({v1::ADMIN, v1::LEAD});
 
     // Public: the enrollment token is the credential. It is 256 random bits, so guessing is hopeless.
-    router.add(verb::post, "/api/v1/agents/enroll", Access::anyone(),
-               [&api](RequestContext& ctx) -> asio::awaitable<Response> {
-                   v1::EnrollRequest request;
-                   unwrap(parse_json(ctx.message.body(), request));
-                   unwrap(check_enroll_request(request));
-                   std::string secret = core::random_token();
-                   store::EnrollmentClaim claim{core::sha256_hex(request.token()), request.hostname(),
-                                                request.machine_id(), "d-" + core::random_hex(10),
-                                                core::sha256_hex(secret)};
-                   auto enrolled = co_await api.run([&] { return api.devices.enroll_device(claim, api.clock.now()); });
-                   if (!enrolled) {
-                       spdlog::warn("agents: enrollment refused hostname={} address={} reason={}", request.hostname(),
-                                    ctx.remote_address, enrolled.error().message);
-                       co_return error_response(enrolled.error());
-                   }
-                   spdlog::info("agents: enrolled device={} hostname={} group={} address={}", enrolled->id(),
-                                enrolled->hostname(), enrolled->group(), ctx.remote_address);
-                   v1::EnrollResponse answer;
-                   answer.set_device_id(enrolled->id());
-                   answer.set_device_secret(secret);
-                   co_return json_response(status::created, answer);
-               });
+    router.add(
+        verb::post, "/api/v1/agents/enroll", Access::anyone(),
+        [&api](RequestContext& ctx) -> asio::awaitable<Response> {
+            v1::EnrollRequest request;
+            unwrap(parse_json(ctx.message.body(), request));
+            unwrap(check_enroll_request(request));
+            std::string secret = core::random_token();
+            store::EnrollmentClaim claim{core::sha256_hex(request.token()), request.hostname(), request.machine_id(),
+                                         "d-" + core::random_hex(10), core::sha256_hex(secret)};
+            auto enrolled =
+                co_await api.run([&] { return api.devices.enroll_device(claim, api.clock.now(), ctx.remote_address); });
+            if (!enrolled) {
+                spdlog::warn("agents: enrollment refused hostname={} address={} reason={}", request.hostname(),
+                             ctx.remote_address, enrolled.error().message);
+                co_return error_response(enrolled.error());
+            }
+            spdlog::info("agents: enrolled device={} hostname={} group={} address={}", enrolled->id(),
+                         enrolled->hostname(), enrolled->group(), ctx.remote_address);
+            v1::EnrollResponse answer;
+            answer.set_device_id(enrolled->id());
+            answer.set_device_secret(secret);
+            co_return json_response(status::created, answer);
+        });
 
     router.add(verb::get, "/api/v1/agents", staff, [&api](RequestContext&) -> asio::awaitable<Response> {
         auto devices = co_await api.run([&] { return api.devices.list_devices(); });
@@ -85,14 +86,14 @@ void register_agent_routes(Router& router, ApiContext& api) {
                    co_return json_response(status::ok, list);
                });
 
-    router.add(verb::post, "/api/v1/agents/{id}/revoke", leads,
-               [&api](RequestContext& ctx) -> asio::awaitable<Response> {
-                   auto device = co_await api.call([&] { return api.devices.revoke_device(ctx.param("id")); });
-                   if (api.presence) api.presence->disconnect(device.id());
-                   spdlog::info("agents: {} revoked device={} hostname={}", ctx.principal->username, device.id(),
-                                device.hostname());
-                   co_return json_response(status::ok, device);
-               });
+    router.add(
+        verb::post, "/api/v1/agents/{id}/revoke", leads, [&api](RequestContext& ctx) -> asio::awaitable<Response> {
+            auto device = co_await api.call([&] { return api.devices.revoke_device(ctx.param("id"), actor_of(ctx)); });
+            if (api.presence) api.presence->disconnect(device.id());
+            spdlog::info("agents: {} revoked device={} hostname={}", ctx.principal->username, device.id(),
+                         device.hostname());
+            co_return json_response(status::ok, device);
+        });
 
     // Unattended access is an admin's decision, per machine; the agent's own policy must agree too.
     router.add(verb::post, "/api/v1/agents/{id}/unattended", Access::roles_of({v1::ADMIN}),
@@ -100,7 +101,7 @@ void register_agent_routes(Router& router, ApiContext& api) {
                    v1::SetUnattendedRequest request;
                    unwrap(parse_json(ctx.message.body(), request));
                    auto device = co_await api.call(
-                       [&] { return api.devices.set_unattended(ctx.param("id"), request.allowed()); });
+                       [&] { return api.devices.set_unattended(ctx.param("id"), request.allowed(), actor_of(ctx)); });
                    spdlog::info("agents: {} {} unattended access to device={}", ctx.principal->username,
                                 request.allowed() ? "allowed" : "withdrew", device.id());
                    co_return json_response(status::ok, device);

@@ -38,6 +38,7 @@ struct ApiContext {
     store::UserStore& users;
     store::TicketStore& tickets;
     store::DeviceStore& devices;
+    store::AuditStore& audit;
     auth::LoginThrottle& throttle;
     const core::Clock& clock;
     boost::asio::thread_pool& blocking;  // store calls and password hashing run here, never on I/O threads
@@ -72,12 +73,20 @@ private:
     }
 };
 
+// Who made this request, as the audit log names them.
+inline store::Actor actor_of(const RequestContext& ctx) {
+    if (!ctx.principal) return {"anonymous", ctx.remote_address};
+    if (!ctx.principal->device_id.empty()) return store::Actor::device(ctx.principal->device_id, ctx.remote_address);
+    return store::Actor::user(ctx.principal->username, ctx.remote_address);
+}
+
 // Bearer token -> principal through the user store, for the router.
 Authenticator make_authenticator(ApiContext& api);
 
 void register_auth_routes(Router& router, ApiContext& api);
 void register_user_routes(Router& router, ApiContext& api);
 void register_ticket_routes(Router& router, ApiContext& api);
+void register_audit_routes(Router& router, ApiContext& api);
 void register_agent_routes(Router& router, ApiContext& api);
 void register_attachment_routes(Router& router, ApiContext& api);
 

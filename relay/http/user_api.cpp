@@ -65,7 +65,7 @@ void register_user_routes(Router& router, ApiContext& api) {
                             {}};
         auto created = co_await api.run([&] {
             user.password_hash = auth::hash_password(request.password());
-            return api.users.create_user(user, api.clock.now());
+            return api.users.create_user(user, api.clock.now(), actor_of(ctx));
         });
         auto answer = unwrap(std::move(created));
         spdlog::info("users: {} created user={} role={}", ctx.principal->username, answer.username(),
@@ -97,7 +97,7 @@ void register_user_routes(Router& router, ApiContext& api) {
         change.set_tier(tier);
         unwrap(check_role_and_tier(role, tier));
         if (change.has_display_name()) unwrap(check_text("displayName", change.display_name(), 200, false));
-        auto updated = co_await api.call([&] { return api.users.update_user(username, change); });
+        auto updated = co_await api.call([&] { return api.users.update_user(username, change, actor_of(ctx)); });
         spdlog::info("users: {} changed user={} role={} tier={} disabled={}", ctx.principal->username, username,
                      v1::Role_Name(updated.role()), updated.tier(), updated.disabled());
         co_return json_response(status::ok, updated);
@@ -130,8 +130,10 @@ void register_user_routes(Router& router, ApiContext& api) {
                    unwrap(parse_json(ctx.message.body(), request));
                    unwrap(check_password(request.password()));
                    const std::string& username = ctx.param("username");
-                   co_await api.call(
-                       [&] { return api.users.set_password_hash(username, auth::hash_password(request.password())); });
+                   co_await api.call([&] {
+                       return api.users.set_password_hash(username, auth::hash_password(request.password()),
+                                                          actor_of(ctx));
+                   });
                    spdlog::info("users: {} reset the password of user={}", ctx.principal->username, username);
                    co_return empty_response(status::no_content);
                });

@@ -14,6 +14,56 @@
 
 namespace lifeline::relay::store {
 
+// ---------------------------------------------------------------- audit
+
+// Who did something, as the audit log names them, and from where (a remote address, when known).
+struct Actor {
+    std::string id;  // "user:NAME", "device:ID", "system", "cli"
+    std::string address;
+
+    static Actor user(const std::string& username, std::string address = {}) {
+        return {"user:" + username, std::move(address)};
+    }
+    static Actor device(const std::string& device_id, std::string address = {}) {
+        return {"device:" + device_id, std::move(address)};
+    }
+    static Actor system() { return {"system", {}}; }
+    static Actor cli() { return {"cli", {}}; }
+};
+
+// One audit row to append. `details` is a JSON object's text ("{}" when empty); the actor's address
+// is added to it.
+struct AuditEvent {
+    std::string action;
+    std::string ticket;
+    std::string session;
+    std::string device;
+    std::string details = "{}";
+};
+
+struct AuditQuery {
+    std::optional<std::string> actor;
+    std::optional<std::string> action;  // exact, or a prefix when it ends with '.' ("session.")
+    std::optional<std::string> ticket;
+    std::optional<std::string> session;
+    std::optional<std::string> device;
+    std::optional<std::int64_t> from_ms, to_ms;  // [from, to)
+    int limit = 100;
+    std::int64_t before_seq = 0;  // paging: rows older than this (0: from the newest)
+};
+
+class AuditStore {
+public:
+    virtual ~AuditStore() = default;
+    // Appends a row on its own, for events that change nothing else (a failed sign-in). Changes
+    // made through the other stores write their rows in their own transaction.
+    virtual void record(const Actor& actor, const AuditEvent& event, core::SystemTime now) = 0;
+    // Newest first.
+    virtual v1::AuditPage list(const AuditQuery& query) = 0;
+    // Walks the whole chain from the first row.
+    virtual v1::AuditVerification verify() = 0;
+};
+
 // ---------------------------------------------------------------- users and tokens
 
 struct NewUser {
@@ -43,19 +93,23 @@ struct Principal {
 class UserStore {
 public:
     virtual ~UserStore() = default;
-    virtual core::Result<v1::User> create_user(const NewUser& user, core::SystemTime now) = 0;
+    virtual core::Result<v1::User> create_user(const NewUser& user, core::SystemTime now, const Actor& actor) = 0;
     virtual std::optional<UserRecord> find_user(const std::string& username) = 0;
     virtual std::vector<v1::User> list_users() = 0;
     // Applies the fields present; disabling revokes every token of the user in the same transaction.
-    virtual core::Result<v1::User> update_user(const std::string& username, const v1::UpdateUserRequest& change) = 0;
+    virtual core::Result<v1::User> update_user(const std::string& username, const v1::UpdateUserRequest& change,
+                                               const Actor& actor) = 0;
     // Replaces the password and revokes every token of the user.
-    virtual core::Result<void> set_password_hash(const std::string& username, const std::string& hash) = 0;
+    virtual core::Result<void> set_password_hash(const std::string& username, const std::string& hash,
+                                                 const Actor& actor) = 0;
 
+    // A sign-in: stores the new token and audits the login.
     virtual void store_token(const std::string& token_hash, std::int64_t user_id, core::SystemTime now,
-                             core::SystemTime expires_at) = 0;
+                             core::SystemTime expires_at, const Actor& actor) = 0;
     // The principal for an unexpired token of an enabled user, else nullopt.
     virtual std::optional<Principal> find_token(const std::string& token_hash, core::SystemTime now) = 0;
-    virtual void revoke_token(const std::string& token_hash) = 0;
+    // A sign-out.
+    virtual void revoke_token(const std::string& token_hash, const Actor& actor) = 0;
 };
 
 // ---------------------------------------------------------------- tickets
@@ -143,16 +197,17 @@ public:
     virtual ~DeviceStore() = default;
     virtual v1::EnrollmentToken create_enrollment_token(const NewEnrollmentToken& token, core::SystemTime now) = 0;
     virtual std::vector<v1::EnrollmentToken> list_enrollment_tokens() = 0;
-    virtual core::Result<v1::EnrollmentToken> revoke_enrollment_token(std::int64_t id) = 0;
+    virtual core::Result<v1::EnrollmentToken> revoke_enrollment_token(std::int64_t id, const Actor& actor) = 0;
     // Spends one use of a valid token and creates the device, or gives a known machine (same
     // machine id) a new credential, in one transaction: a single-use token enrolls one machine
     // however many race for it. Errc::unauthenticated names why a token is refused.
-    virtual core::Result<v1::Device> enroll_device(const EnrollmentClaim& claim, core::SystemTime now) = 0;
+    virtual core::Result<v1::Device> enroll_device(const EnrollmentClaim& claim, core::SystemTime now,
+                                                   const std::string& address) = 0;
     virtual std::vector<v1::Device> list_devices() = 0;
     virtual core::Result<v1::Device> get_device(const std::string& id) = 0;
-    virtual core::Result<v1::Device> revoke_device(const std::string& id) = 0;
+    virtual core::Result<v1::Device> revoke_device(const std::string& id, const Actor& actor) = 0;
     // Whether sessions may start without someone at the machine answering (the agent must allow it too).
-    virtual core::Result<v1::Device> set_unattended(const std::string& id, bool allowed) = 0;
+    virtual core::Result<v1::Device> set_unattended(const std::string& id, bool allowed, const Actor& actor) = 0;
 
     // The enrolled, unrevoked device whose secret hashes to `secret_hash`, else nullopt.
     virtual std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) = 0;

@@ -1,7 +1,8 @@
 // /api/v1/.../sessions: a technician asks to see the screen of the machine behind a ticket; the
-// session's state; ending it. The consent itself travels over the agent's control channel.
+// session's state; ending it; its recording. The consent itself travels over the agent's control channel.
 #include "relay/ws/session_api.hpp"
 
+#include "relay/recording/recorder.hpp"
 #include "shared/core/ids.hpp"
 
 #include <google/protobuf/util/time_util.h>
@@ -17,6 +18,9 @@ using http::beast_http::status;
 using http::beast_http::verb;
 
 namespace {
+
+// Responses are built whole in memory: a recording larger than this is refused with 413.
+constexpr std::uint64_t kMaxRecordingDownload = std::uint64_t{256} << 20;
 
 bool is_lead(const store::Principal& who) { return who.role == v1::LEAD || who.role == v1::ADMIN; }
 
@@ -123,6 +127,30 @@ void register_session_routes(http::Router& router, http::ApiContext& api, store:
                    }
                    spdlog::info("sessions: {} upgrade to control requested by {}", id, me);
                    co_return http::json_response(status::accepted, marked);
+               });
+
+    // The recording, as a download: leads and admins any, a technician their own sessions'.
+    router.add(verb::get, "/api/v1/sessions/{id}/recording", staff,
+               [&api, &sessions, &broker](RequestContext& ctx) -> asio::awaitable<Response> {
+                   auto session = co_await api.call([&] { return sessions.get_session(ctx.param("id")); });
+                   http::unwrap(may_see(*ctx.principal, session));
+                   if (session.recording().empty() || broker.recordings_dir().empty()) {
+                       co_return http::error_response(status::not_found, "not_found", "this session has no recording");
+                   }
+                   const std::string file = session.recording();
+                   auto data = co_await api.call(
+                       [&] { return recording::read_recording(broker.recordings_dir(), file, kMaxRecordingDownload); });
+                   spdlog::info("recordings: {} downloaded by {} ({} bytes)", file, ctx.principal->username,
+                                data.size());
+                   Response response{status::ok, 11};
+                   response.set(http::beast_http::field::content_type, "application/octet-stream");
+                   response.set(http::beast_http::field::content_disposition, "attachment; filename=\"" + file + "\"");
+                   if (!session.recording_sha256().empty()) {
+                       response.set("X-Checksum-SHA256", session.recording_sha256());
+                   }
+                   response.body() = std::move(data);
+                   response.prepare_payload();
+                   co_return response;
                });
 
     router.add(verb::post, "/api/v1/sessions/{id}/end", staff,

@@ -1,8 +1,10 @@
 // Session broker: consent round trip over the control channel, socket pairing, the byte pumps
 // (one frame in flight per direction, so a slow side slows the other through TCP backpressure and
-// relay memory stays bounded), and every way a session ends.
+// relay memory stays bounded; every frame also goes into the session's recording), and every way a
+// session ends.
 #include "relay/ws/session_broker.hpp"
 
+#include "relay/recording/recorder.hpp"
 #include "relay/ws/upgrade.hpp"
 #include "shared/core/ids.hpp"
 #include "shared/core/text.hpp"
@@ -19,6 +21,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <filesystem>
+
 namespace lifeline::relay::ws {
 
 namespace asio = boost::asio;
@@ -33,6 +37,7 @@ struct SessionBroker::Live {
     std::string id;
     std::string device_id;
     std::string technician;
+    std::string ticket_number;
     std::shared_ptr<WsStream> agent;
     std::shared_ptr<WsStream> viewer;
     asio::any_io_executor pump_executor;               // the first socket's strand
@@ -48,6 +53,9 @@ struct SessionBroker::Live {
     std::int64_t to_viewer = 0;
     std::int64_t to_agent = 0;
     std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+    // Null when sessions are not recorded (or the file could not be created); used from the pump strand, and
+    // finished on the worker pool once both pumps have stopped.
+    std::unique_ptr<recording::SessionRecorder> recorder;
 };
 
 namespace {
@@ -89,10 +97,25 @@ SessionBroker::~SessionBroker() = default;
 void SessionBroker::finish_all_open(v1::Session::State state, const std::string& reason) {
     for (const auto& session : store_.open_sessions()) {
         auto now = now_timestamp(api_.clock);
+        // A recording a crash cut short is kept as it is (it reads up to its last whole chunk), with its digest.
+        std::optional<lifeline::recording::RecordingSummary> cut_short;
+        if (!session.recording().empty() && session.recording_sha256().empty() && !options_.recordings_dir.empty()) {
+            auto summary = lifeline::recording::summarize_file(
+                (std::filesystem::path(options_.recordings_dir) / session.recording()).string());
+            if (summary) cut_short = std::move(*summary);
+        }
         (void)store_.update_session(session.id(), [&](v1::Session& s) -> core::Result<void> {
             finish(s, state, now, "relay", reason);
+            if (cut_short) {
+                s.set_recording_bytes(static_cast<std::int64_t>(cut_short->bytes));
+                s.set_recording_sha256(cut_short->sha256);
+            }
             return {};
         });
+        if (cut_short) {
+            spdlog::warn("recordings: {} was cut short ({} bytes, sha256 {})", session.recording(), cut_short->bytes,
+                         cut_short->sha256);
+        }
         spdlog::info("sessions: {} {}: {}", session.id(), state == v1::Session::FAILED ? "failed" : "ended", reason);
     }
 }
@@ -310,6 +333,11 @@ void SessionBroker::drop_sockets(const std::shared_ptr<Live>& live, std::string 
 
 void SessionBroker::end_open_sessions_at_exit() { finish_all_open(v1::Session::ENDED, "the relay is shutting down"); }
 
+bool SessionBroker::recording_in_use(const std::string& session_id) {
+    std::lock_guard lock(mutex_);
+    return live_.count(session_id) > 0;
+}
+
 asio::awaitable<void> SessionBroker::accept(beast::ssl_stream<beast::tcp_stream> stream, http::Request request,
                                             std::string remote_address) {
     // /v1/sessions/{id}/agent or /v1/sessions/{id}/viewer
@@ -406,6 +434,7 @@ asio::awaitable<void> SessionBroker::accept(beast::ssl_stream<beast::tcp_stream>
             slot->id = id;
             slot->device_id = session->device_id();
             slot->technician = session->technician();
+            slot->ticket_number = session->ticket_number();
         }
         live = slot;
         auto& mine = side == Side::agent ? live->agent : live->viewer;
@@ -469,9 +498,27 @@ asio::awaitable<void> SessionBroker::run_pair(std::shared_ptr<Live> live) {
     live->pumping = true;
     auto now = now_timestamp(api_.clock);
     const std::string id = live->id;
+    if (options_.recording_enabled && !options_.recordings_dir.empty()) {
+        recording::RecordingHeader header;
+        header.session_id = id;
+        header.ticket = live->ticket_number;
+        header.device_id = live->device_id;
+        header.technician = live->technician;
+        header.started_unix_ms = TimeUtil::TimestampToMilliseconds(now);
+        auto started = co_await api_.run([&] {
+            return recording::SessionRecorder::start(options_.recordings_dir, header, options_.recording_policy);
+        });
+        if (started) {
+            live->recorder = std::move(*started);
+        } else {
+            spdlog::error("recordings: session {} is not recorded: {}", id, started.error().message);
+        }
+    }
+    const std::string recording_file = live->recorder ? live->recorder->file_name() : std::string();
     co_await api_.run([&] {
         return store_.update_session(id, [&](v1::Session& s) -> core::Result<void> {
             *s.mutable_started_at() = now;
+            if (!recording_file.empty()) s.set_recording(recording_file);
             return {};
         });
     });
@@ -486,6 +533,19 @@ asio::awaitable<void> SessionBroker::run_pair(std::shared_ptr<Live> live) {
         live->pumps_done->expires_at(asio::steady_timer::time_point::max());
         co_await live->pumps_done->async_wait(kTuple);
     }
+    std::optional<recording::RecordingSummary> recorded;
+    if (live->recorder) {
+        recording::SessionRecorder& recorder = *live->recorder;
+        recorded = co_await api_.run([&] { return recorder.finish(); });
+        live->recorder.reset();
+        if (recorded->complete) {
+            spdlog::info("recordings: {} finished: {} bytes, sha256 {}", recorded->path, recorded->bytes,
+                         recorded->sha256);
+        } else {
+            spdlog::error("recordings: {} is incomplete ({} bytes, sha256 {}): {}", recorded->path, recorded->bytes,
+                          recorded->sha256, recorded->problem);
+        }
+    }
     {
         std::lock_guard lock(mutex_);
         auto it = live_.find(id);
@@ -498,6 +558,10 @@ asio::awaitable<void> SessionBroker::run_pair(std::shared_ptr<Live> live) {
         return store_.update_session(id, [&](v1::Session& s) -> core::Result<void> {
             s.set_bytes_to_viewer(to_viewer);
             s.set_bytes_to_agent(to_agent);
+            if (recorded) {
+                s.set_recording_bytes(static_cast<std::int64_t>(recorded->bytes));
+                s.set_recording_sha256(recorded->sha256);
+            }
             if (s.state() == v1::Session::ACTIVE) finish(s, v1::Session::ENDED, end_time, by, reason);
             return {};
         });
@@ -526,6 +590,16 @@ asio::awaitable<void> SessionBroker::pump(std::shared_ptr<Live> live, Side from)
     for (;;) {
         buffer.clear();
         auto [read_error, bytes] = co_await in.async_read(buffer, kTuple);
+        if (!read_error && live->recorder) {
+            // Recorded before it is forwarded, so an answer from the other side is always recorded after it.
+            const auto data = buffer.data();
+            const std::string_view frame(static_cast<const char*>(data.data()), data.size());
+            if (from == Side::agent) {
+                live->recorder->server_bytes(frame);
+            } else {
+                live->recorder->client_bytes(frame);
+            }
+        }
         if (read_error) {
             if (!live->ending) {
                 live->ending = true;

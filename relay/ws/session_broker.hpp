@@ -8,6 +8,7 @@
 #pragma once
 
 #include "relay/http/api.hpp"
+#include "relay/recording/rfb_filter.hpp"
 #include "relay/ws/agent_hub.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -27,6 +28,10 @@ struct SessionBrokerOptions {
     std::size_t max_frame_bytes = 1 << 20;
     std::chrono::seconds handshake_timeout{30};
     std::vector<std::string> allowed_origins;
+    // Where sessions' recordings are (DATA/recordings); empty: none. New sessions are recorded when enabled.
+    std::string recordings_dir;
+    bool recording_enabled = true;
+    recording::RedactionPolicy recording_policy;
 };
 
 class SessionBroker final : public SessionEvents, public http::SessionControl {
@@ -58,6 +63,10 @@ public:
     void shutdown();
     // After the io_context stopped: whatever is still open ended with the relay.
     void end_open_sessions_at_exit();
+
+    // Any thread: whether the session's recording is still being written (retention leaves it alone).
+    bool recording_in_use(const std::string& session_id);
+    const std::string& recordings_dir() const { return options_.recordings_dir; }
 
 private:
     struct Live;

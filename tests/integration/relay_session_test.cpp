@@ -84,6 +84,18 @@ protected:
         return s;
     }
 
+    // The session's audit rows, oldest first, as "action by actor".
+    std::vector<std::string> audit_trail(const std::string& id) {
+        auto response = lena_->call("GET", "/api/v1/audit?session=" + id);
+        EXPECT_EQ(response.status, 200u) << response.body;
+        v1::AuditPage page;
+        from_json(response.body, page);
+        std::vector<std::string> trail;
+        for (auto it = page.entries().rbegin(); it != page.entries().rend(); ++it)
+            trail.push_back(it->action() + " by " + it->actor());
+        return trail;
+    }
+
     // Waits until the session leaves `state`.
     v1::Session wait_state(const std::string& id, v1::Session::State want) {
         v1::Session s;
@@ -204,6 +216,21 @@ TEST_F(RelaySessionTest, consent_pairs_the_sockets_and_bytes_flow_both_ways) {
     auto told = m.channel->receive();
     ASSERT_TRUE(told.has_session_ended()) << told.DebugString();
     EXPECT_EQ(told.session_ended().session_id(), s.id());
+
+    // The audit log has every step, with the end's figures.
+    const std::string device = "device:" + m.credential.device_id();
+    EXPECT_EQ(audit_trail(s.id()),
+              (std::vector<std::string>{"session.requested by user:tina", "session.consented by " + device,
+                                        "session.started by system", "session.ended by user:tina",
+                                        "recording.finished by system"}));
+    v1::AuditPage ends;
+    from_json(lena_->call("GET", "/api/v1/audit?session=" + s.id() + "&action=session.ended").body, ends);
+    ASSERT_EQ(ends.entries_size(), 1);
+    const auto& end_fields = ends.entries(0).details().fields();
+    EXPECT_EQ(end_fields.at("bytesToViewer").number_value(), 12 + 300'000);
+    EXPECT_EQ(end_fields.at("reason").string_value(), "the technician closed the viewer");
+    EXPECT_GE(end_fields.at("durationMs").number_value(), 0);
+    EXPECT_EQ(ends.entries(0).ticket_number(), m.ticket);
 
     // The ticket's history shows the session's steps.
     auto history = tina_->call("GET", "/api/v1/tickets/" + m.ticket + "/history");
@@ -347,6 +374,11 @@ TEST_F(RelaySessionTest, view_to_control_needs_the_user_again) {
     EXPECT_TRUE(upgraded.has_upgraded_at());
     EXPECT_EQ(upgraded.state(), v1::Session::ACTIVE);
     EXPECT_EQ(tina_->call("POST", "/api/v1/sessions/" + s.id() + "/upgrade").status, 409u);
+    const std::string device = "device:" + m.credential.device_id();
+    EXPECT_EQ(audit_trail(s.id()),
+              (std::vector<std::string>{"session.requested by user:tina", "session.consented by " + device,
+                                        "session.upgrade_requested by user:tina", "session.upgrade_denied by " + device,
+                                        "session.upgrade_requested by user:tina", "session.upgraded by " + device}));
 }
 
 TEST_F(RelaySessionTest, unattended_access_is_an_admins_decision_passed_to_the_machine) {

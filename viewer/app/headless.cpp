@@ -2,7 +2,9 @@
 #include "viewer/app/headless.hpp"
 
 #include "shared/core/log.hpp"
+#include "shared/recording/reader.hpp"
 #include "viewer/core/keysyms.hpp"
+#include "viewer/core/playback.hpp"
 #include "viewer/core/session_client.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -394,10 +396,62 @@ void HeadlessRun::final_state() {
     }
 }
 
+// --play: the recording through the viewer core, the picture at --at, one JSON line.
+int play(const HeadlessOptions& options, std::stop_token stop) {
+    core::init_logging(options.log_level);
+    PlaybackOptions playback;
+    playback.speed = options.speed;
+    if (!options.at.empty()) playback.stop_at_ms = recording::parse_offset(options.at);  // checked by check_options
+    auto played = play_recording(options.play, playback, std::move(stop));
+    if (!played) {
+        std::cerr << "lifeline-viewer: --play: " << played.error().message << "\n";
+        return kExitFailure;
+    }
+    if (played->truncated) {
+        std::cerr << "lifeline-viewer: the recording was cut short (" << played->end
+                  << "); it was played up to its last whole chunk\n";
+    }
+    if (!options.screenshot.empty()) {
+        if (auto written = write_png(played->framebuffer, options.screenshot); !written) {
+            std::cerr << "lifeline-viewer: --screenshot: " << written.error().message << "\n";
+            return kExitFailure;
+        }
+    }
+    const auto quoted = [](const std::string& text) { return boost::json::serialize(boost::json::string(text)); };
+    char played_seconds[32];
+    std::snprintf(played_seconds, sizeof played_seconds, "%.3f", played->played_ms / 1000.0);
+    const auto& header = played->header;
+    std::cout << "{\"recording\":" << quoted(options.play) << ",\"session\":" << quoted(header.session_id)
+              << ",\"ticket\":" << quoted(header.ticket) << ",\"technician\":" << quoted(header.technician)
+              << ",\"startedAtMs\":" << header.started_unix_ms << ",\"width\":" << played->framebuffer.width
+              << ",\"height\":" << played->framebuffer.height << ",\"chunks\":" << played->chunks
+              << ",\"updates\":" << played->updates << ",\"playedSeconds\":" << played_seconds
+              << ",\"complete\":" << (played->complete ? "true" : "false")
+              << ",\"truncated\":" << (played->truncated ? "true" : "false") << ",\"end\":" << quoted(played->end)
+              << "}" << std::endl;
+    return kExitOk;
+}
+
+std::string check_play_options(const HeadlessOptions& options) {
+    if (!options.relay_url.empty() || !options.ticket.empty() || !options.session_id.empty() || !options.user.empty() ||
+        !options.token_file.empty() || !options.actions.empty() || options.end) {
+        return "--play replays a recording: it takes no --relay, --ticket, --session, sign-in, input or --end";
+    }
+    if (!options.at.empty() && !recording::parse_offset(options.at)) {
+        return "--at wants a time into the recording such as 12.5s, 12.5, 1m30s or 250ms, got \"" + options.at + "\"";
+    }
+    if (!(options.speed >= 0) || options.speed > 1000) {
+        return "--speed is 0 (as fast as possible) or a factor up to 1000 (1 plays as recorded)";
+    }
+    return {};
+}
+
 }  // namespace
 
 std::string check_options(const HeadlessOptions& options) {
-    if (options.relay_url.empty()) return "--relay https://HOST:PORT is required";
+    if (!options.play.empty()) return check_play_options(options);
+    if (!options.at.empty() || options.speed_given) return "--at and --speed go with --play FILE";
+    if (options.relay_url.empty()) return "--relay https://HOST:PORT is required (or --play FILE to replay one)";
     if (auto url = parse_relay_url(options.relay_url); !url) return url.error().message;
     if (options.ca_file.empty() && options.ca_fingerprint.empty()) {
         return "say how to trust the relay: --ca PEM or --ca-fingerprint sha256:HEX";
@@ -445,6 +499,7 @@ std::string check_options(const HeadlessOptions& options) {
 
 int run_headless(const HeadlessOptions& options, std::stop_token stop) {
     try {
+        if (!options.play.empty()) return play(options, std::move(stop));
         HeadlessRun run(options, std::move(stop));
         return run.run();
     } catch (const std::exception& error) {

@@ -1,4 +1,5 @@
-// `lifeline-viewer --headless`: one remote session from the command line, for scripts, tests and support tooling.
+// `lifeline-viewer --headless`: one remote session from the command line, or the playback of a session recording,
+// for scripts, tests and support tooling.
 #pragma once
 
 #include <stop_token>
@@ -42,6 +43,11 @@ struct HeadlessOptions {
     std::string screenshot;  // PNG path
     bool end = false;        // end the session through the API instead of closing the socket
     std::string log_level = "warn";
+    // Playback instead of a live session.
+    std::string play;  // a recording (.llrec)
+    std::string at;    // stop at this offset: "12.5s", "12.5", "1m30s", "250ms"
+    double speed = 0;  // 0 as fast as possible, 1 as recorded, 4 four times as fast
+    bool speed_given = false;
 };
 
 // The usage errors main() reports with exit code 2: empty when the options make sense together.
@@ -50,6 +56,8 @@ std::string check_options(const HeadlessOptions& options);
 // Signs in, gets a session (asks for one and waits for consent, or joins a consented one), receives frames,
 // applies the input, writes the screenshot, ends or closes, prints one JSON object on stdout and answers the exit
 // code. `stop` (SIGINT, SIGTERM) cuts every wait short: the session is closed and the exit code is 1.
+// With `play`: plays the recording up to `at` instead, writes the screenshot and prints one JSON object; a file
+// that is not a readable recording is exit code 1 with the reason on stderr.
 int run_headless(const HeadlessOptions& options, std::stop_token stop);
 
 }  // namespace lifeline::viewer::app

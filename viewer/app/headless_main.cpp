@@ -81,6 +81,14 @@ int main(int argc, char** argv) {
     app.add_flag("--end", options.end, "end the session through the relay's API instead of just closing");
     app.add_option("--log-level", options.log_level, "trace, debug, info, warn (default), error or off")
         ->type_name("LEVEL");
+    // Playback of a session recording instead of a live session.
+    app.add_option("--play", options.play, "play this session recording (.llrec) instead of joining a session")
+        ->type_name("FILE");
+    app.add_option("--at", options.at, "with --play: stop at this time into the recording: 12.5s, 12.5, 1m30s, 250ms")
+        ->type_name("TIME");
+    auto* speed = app.add_option("--speed", options.speed,
+                                 "with --play: 1 as recorded, 4 four times as fast, 0 as fast as possible (default)")
+                      ->type_name("FACTOR");
 
     try {
         app.parse(argc, argv);
@@ -101,6 +109,7 @@ int main(int argc, char** argv) {
         options.actions.push_back({kind->second, option->results().at(index)});
     }
     options.mode_given = mode->count() > 0;
+    options.speed_given = speed->count() > 0;
     if (const char* password = std::getenv("LIFELINE_PASSWORD"); password != nullptr) {
         options.password_from_env = password;
     }

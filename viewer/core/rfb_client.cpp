@@ -801,6 +801,12 @@ bool RfbClient::wait_for_full_frame(std::chrono::milliseconds timeout) const {
     return impl_->fully_painted.load();
 }
 
+bool RfbClient::wait_closed(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(impl_->state_mutex);
+    return impl_->state_changed.wait_for(
+        lock, timeout, [&] { return impl_->state == Impl::State::closed || impl_->state == Impl::State::failed; });
+}
+
 void RfbClient::set_on_update(std::function<void(int x, int y, int w, int h)> callback) {
     std::lock_guard lock(impl_->callback_mutex);
     impl_->on_update = std::move(callback);

@@ -59,6 +59,9 @@ public:
     // Waits until the server has painted every pixel of the current framebuffer at least once (the first
     // picture is complete), or the connection ended; true if it is complete. Checked after each update message.
     bool wait_for_full_frame(std::chrono::milliseconds timeout) const;
+    // Waits until the connection has ended (the server's stream ended, it was refused, or the handshake failed);
+    // true if it has. Everything the server sent before its end has then been handled.
+    bool wait_closed(std::chrono::milliseconds timeout) const;
 
     // Setters may be called at any time; the new callback applies from the next event.
     void set_on_update(std::function<void(int x, int y, int w, int h)> callback);  // pixels are in framebuffer()

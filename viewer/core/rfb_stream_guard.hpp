@@ -41,6 +41,10 @@ public:
 
     const std::string& refusal() const { return refusal_; }
     bool handshake_done() const { return handshake_done_; }  // ServerInit has been seen
+    // Between two server messages after the handshake: everything accepted so far is whole messages.
+    bool at_message_boundary() const {
+        return handshake_done_ && refusal_.empty() && step_ == Step::message_type && buf_.empty();
+    }
 
 private:
     enum class Step {

@@ -1,5 +1,6 @@
 // Files attached to tickets, kept in the database beside the ticket (bounded in size by the API).
 #include "relay/helpdesk/ticket_rules.hpp"
+#include "relay/store/sqlite/audit_log.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 
 #include <google/protobuf/util/time_util.h>
@@ -69,6 +70,14 @@ core::Result<v1::Attachment> SqliteTicketStore::add_attachment(const std::string
             .bind(3, meta.created_by())
             .bind(4, meta.name())
             .run();
+        append_audit(
+            c, actor_named(meta.created_by()),
+            {"ticket.attachment",
+             helpdesk::format_ticket_number(*ticket),
+             {},
+             {},
+             details_json({{"name", meta.name()}, {"size", std::to_string(data.size())}, {"sha256", meta.sha256()}})},
+            at);
         return stored;
     });
 }

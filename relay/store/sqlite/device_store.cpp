@@ -1,4 +1,5 @@
 // Enrollment tokens and enrolled devices in SQLite.
+#include "relay/store/sqlite/audit_log.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 
 #include "shared/core/ids.hpp"
@@ -83,6 +84,15 @@ v1::EnrollmentToken SqliteDeviceStore::create_enrollment_token(const NewEnrollme
         stmt.step();
         auto created = read_token(stmt);
         stmt.reset();
+        append_audit(c, actor_named(token.created_by),
+                     {"enroll_token.created",
+                      {},
+                      {},
+                      {},
+                      details_json({{"tokenId", std::to_string(created.id())},
+                                    {"group", token.group},
+                                    {"usesAllowed", std::to_string(token.uses_allowed)}})},
+                     core::to_unix_ms(now));
         return created;
     });
 }
@@ -97,7 +107,7 @@ std::vector<v1::EnrollmentToken> SqliteDeviceStore::list_enrollment_tokens() {
     });
 }
 
-core::Result<v1::EnrollmentToken> SqliteDeviceStore::revoke_enrollment_token(std::int64_t id) {
+core::Result<v1::EnrollmentToken> SqliteDeviceStore::revoke_enrollment_token(std::int64_t id, const Actor& actor) {
     return db_.write([&](Connection& c) -> core::Result<v1::EnrollmentToken> {
         c.cached("UPDATE enrollment_tokens SET revoked = 1 WHERE id = ?").bind(1, id).run();
         if (c.changes() == 0) return make_error(Errc::not_found, "no enrollment token " + std::to_string(id));
@@ -106,11 +116,14 @@ core::Result<v1::EnrollmentToken> SqliteDeviceStore::revoke_enrollment_token(std
         stmt.step();
         auto token = read_token(stmt);
         stmt.reset();
+        append_audit(c, actor, {"enroll_token.revoked", {}, {}, {}, details_json({{"tokenId", std::to_string(id)}})},
+                     core::to_unix_ms(std::chrono::system_clock::now()));
         return token;
     });
 }
 
-core::Result<v1::Device> SqliteDeviceStore::enroll_device(const EnrollmentClaim& claim, core::SystemTime now) {
+core::Result<v1::Device> SqliteDeviceStore::enroll_device(const EnrollmentClaim& claim, core::SystemTime now,
+                                                          const std::string& address) {
     return db_.write([&](Connection& c) -> core::Result<v1::Device> {
         std::int64_t at = core::to_unix_ms(now);
         auto& token = c.cached(
@@ -132,7 +145,8 @@ core::Result<v1::Device> SqliteDeviceStore::enroll_device(const EnrollmentClaim&
         auto& existing = c.cached("SELECT id FROM devices WHERE machine_id = ?");
         existing.bind(1, claim.machine_id);
         std::string device_id = claim.new_device_id;
-        if (existing.step()) {
+        const bool known = existing.step();
+        if (known) {
             // The same machine again: keep its id (and so its tickets), replace its credential.
             device_id = existing.column_text(0);
             existing.reset();
@@ -160,6 +174,16 @@ core::Result<v1::Device> SqliteDeviceStore::enroll_device(const EnrollmentClaim&
                 .bind(7, token_id)
                 .run();
         }
+        append_audit(c, Actor::device(device_id, address),
+                     {known ? "device.reenrolled" : "device.enrolled",
+                      {},
+                      {},
+                      device_id,
+                      details_json({{"hostname", claim.hostname},
+                                    {"machineId", claim.machine_id},
+                                    {"tokenId", std::to_string(token_id)},
+                                    {"group", group}})},
+                     at);
         return *select_device(c, device_id, false);
     });
 }
@@ -182,18 +206,23 @@ core::Result<v1::Device> SqliteDeviceStore::get_device(const std::string& id) {
     });
 }
 
-core::Result<v1::Device> SqliteDeviceStore::revoke_device(const std::string& id) {
+core::Result<v1::Device> SqliteDeviceStore::revoke_device(const std::string& id, const Actor& actor) {
     return db_.write([&](Connection& c) -> core::Result<v1::Device> {
         c.cached("UPDATE devices SET revoked = 1 WHERE id = ?").bind(1, id).run();
         if (c.changes() == 0) return make_error(Errc::not_found, "no device " + id);
+        append_audit(c, actor, {"device.revoked", {}, {}, id, "{}"},
+                     core::to_unix_ms(std::chrono::system_clock::now()));
         return *select_device(c, id, true);
     });
 }
 
-core::Result<v1::Device> SqliteDeviceStore::set_unattended(const std::string& id, bool allowed) {
+core::Result<v1::Device> SqliteDeviceStore::set_unattended(const std::string& id, bool allowed, const Actor& actor) {
     return db_.write([&](Connection& c) -> core::Result<v1::Device> {
         c.cached("UPDATE devices SET unattended = ? WHERE id = ?").bind(1, allowed ? 1 : 0).bind(2, id).run();
         if (c.changes() == 0) return make_error(Errc::not_found, "no device " + id);
+        append_audit(c, actor,
+                     {"device.unattended", {}, {}, id, details_json({{"allowed", allowed ? "true" : "false"}})},
+                     core::to_unix_ms(std::chrono::system_clock::now()));
         return *select_device(c, id, false);
     });
 }

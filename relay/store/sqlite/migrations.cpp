@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -156,6 +156,31 @@ CREATE INDEX sessions_device_state ON sessions(device_id, state);
 CREATE INDEX sessions_ticket ON sessions(ticket_id, requested_at);
 -- An admin's yes to sessions nobody at the machine answers; the agent's own policy must agree too.
 ALTER TABLE devices ADD COLUMN unattended INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 6: the audit log, append-only and hash-chained (relay/audit/audit_chain.hpp).
+    R"sql(
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    ticket    TEXT NOT NULL DEFAULT '',
+    session   TEXT NOT NULL DEFAULT '',
+    device    TEXT NOT NULL DEFAULT '',
+    details   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX audit_actor ON audit_log(actor, seq);
+CREATE INDEX audit_action ON audit_log(action, seq);
+CREATE INDEX audit_ticket ON audit_log(ticket, seq) WHERE ticket != '';
+CREATE INDEX audit_device ON audit_log(device, seq) WHERE device != '';
+CREATE INDEX audit_at ON audit_log(at);
+-- The relay only appends; the hash chain catches whoever edits the file by other means.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql",
 };
 

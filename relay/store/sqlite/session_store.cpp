@@ -1,7 +1,11 @@
 // Remote sessions: one row per session with its record as a protobuf blob, and their state
 // changes in the ticket's history.
 #include "relay/helpdesk/ticket_rules.hpp"
+#include "relay/store/sqlite/audit_log.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <google/protobuf/util/time_util.h>
 
@@ -57,6 +61,70 @@ void add_history(Connection& c, const v1::Session& session, std::int64_t at, con
         .run();
 }
 
+// ended_by as the session broker writes it -> the audit actor.
+Actor session_actor(const v1::Session& s, const std::string& by) {
+    if (by == "user" || by == "agent") return Actor::device(s.device_id());
+    if (by.starts_with("technician:")) return Actor::user(by.substr(11));
+    if (by.starts_with("lead:")) return Actor::user(by.substr(5));
+    return Actor::system();
+}
+
+std::int64_t ms(const google::protobuf::Timestamp& t) { return TimeUtil::TimestampToMilliseconds(t); }
+
+void audit_session(Connection& c, const Actor& actor, const char* action, const v1::Session& s,
+                   boost::json::object details, std::int64_t at) {
+    details["mode"] = s.mode() == v1::CONTROL ? "control" : "view";
+    append_audit(c, actor, {action, s.ticket_number(), s.id(), s.device_id(), boost::json::serialize(details)}, at);
+}
+
+// The audit rows for what `change` did to a session: consent, start, upgrades, the end, the recording.
+void audit_session_change(Connection& c, const v1::Session& before, const v1::Session& after) {
+    const auto now = core::to_unix_ms(std::chrono::system_clock::now());
+    const Actor machine = Actor::device(after.device_id());
+    if (before.state() != after.state()) {
+        switch (after.state()) {
+            case v1::Session::ACTIVE:
+                audit_session(c, machine, "session.consented", after, {}, ms(after.answered_at()));
+                break;
+            case v1::Session::DENIED:
+                audit_session(c, machine, "session.denied", after, {{"reason", after.end_reason()}},
+                              ms(after.answered_at()));
+                break;
+            case v1::Session::ENDED:
+            case v1::Session::FAILED: {
+                boost::json::object details{{"reason", after.end_reason()},
+                                            {"endedBy", after.ended_by()},
+                                            {"bytesToViewer", after.bytes_to_viewer()},
+                                            {"bytesToAgent", after.bytes_to_agent()}};
+                if (after.has_started_at() && after.has_ended_at()) {
+                    details["durationMs"] = ms(after.ended_at()) - ms(after.started_at());
+                }
+                audit_session(c, session_actor(after, after.ended_by()),
+                              after.state() == v1::Session::ENDED ? "session.ended" : "session.failed", after,
+                              std::move(details), after.has_ended_at() ? ms(after.ended_at()) : now);
+                break;
+            }
+            default: break;
+        }
+    }
+    if (!before.has_started_at() && after.has_started_at()) {
+        audit_session(c, Actor::system(), "session.started", after, {}, ms(after.started_at()));
+    }
+    if (!before.upgrade_pending() && after.upgrade_pending()) {
+        audit_session(c, Actor::user(after.technician()), "session.upgrade_requested", after, {}, now);
+    } else if (before.upgrade_pending() && !after.upgrade_pending() && after.state() == v1::Session::ACTIVE) {
+        const bool granted = after.mode() != before.mode();
+        audit_session(c, machine, granted ? "session.upgraded" : "session.upgrade_denied", after, {},
+                      granted ? ms(after.upgraded_at()) : now);
+    }
+    if (before.recording_sha256().empty() && !after.recording_sha256().empty()) {
+        audit_session(
+            c, Actor::system(), "recording.finished", after,
+            {{"file", after.recording()}, {"bytes", after.recording_bytes()}, {"sha256", after.recording_sha256()}},
+            now);
+    }
+}
+
 }  // namespace
 
 core::Result<v1::Session> SqliteSessionStore::create_session(const v1::Session& session) {
@@ -84,6 +152,8 @@ core::Result<v1::Session> SqliteSessionStore::create_session(const v1::Session& 
             .bind_blob(7, session.SerializeAsString())
             .run();
         add_history(c, session, at, session.technician());
+        audit_session(c, Actor::user(session.technician()), "session.requested", session,
+                      {{"technicianName", session.technician_name()}}, at);
         return session;
     });
 }
@@ -96,10 +166,12 @@ core::Result<v1::Session> SqliteSessionStore::update_session(const std::string& 
     return db_.write([&](Connection& c) -> core::Result<v1::Session> {
         auto session = load(c, id);
         if (!session) return session;
+        const v1::Session original = *session;
         const auto before = session->state();
         const auto mode_before = session->mode();
         if (auto ok = change(*session); !ok) return ok.error();
         store_record(c, *session);
+        audit_session_change(c, original, *session);
         if (session->mode() != mode_before) {
             add_history(c, *session, TimeUtil::TimestampToMilliseconds(session->upgraded_at()), "user");
         } else if (session->state() != before) {

@@ -9,15 +9,17 @@ namespace lifeline::relay::store::sqlite {
 class SqliteUserStore final : public UserStore {
 public:
     explicit SqliteUserStore(Database& db) : db_(db) {}
-    core::Result<v1::User> create_user(const NewUser& user, core::SystemTime now) override;
+    core::Result<v1::User> create_user(const NewUser& user, core::SystemTime now, const Actor& actor) override;
     std::optional<UserRecord> find_user(const std::string& username) override;
     std::vector<v1::User> list_users() override;
-    core::Result<v1::User> update_user(const std::string& username, const v1::UpdateUserRequest& change) override;
-    core::Result<void> set_password_hash(const std::string& username, const std::string& hash) override;
+    core::Result<v1::User> update_user(const std::string& username, const v1::UpdateUserRequest& change,
+                                       const Actor& actor) override;
+    core::Result<void> set_password_hash(const std::string& username, const std::string& hash,
+                                         const Actor& actor) override;
     void store_token(const std::string& token_hash, std::int64_t user_id, core::SystemTime now,
-                     core::SystemTime expires_at) override;
+                     core::SystemTime expires_at, const Actor& actor) override;
     std::optional<Principal> find_token(const std::string& token_hash, core::SystemTime now) override;
-    void revoke_token(const std::string& token_hash) override;
+    void revoke_token(const std::string& token_hash, const Actor& actor) override;
 
 private:
     Database& db_;
@@ -51,12 +53,13 @@ public:
     explicit SqliteDeviceStore(Database& db) : db_(db) {}
     v1::EnrollmentToken create_enrollment_token(const NewEnrollmentToken& token, core::SystemTime now) override;
     std::vector<v1::EnrollmentToken> list_enrollment_tokens() override;
-    core::Result<v1::EnrollmentToken> revoke_enrollment_token(std::int64_t id) override;
-    core::Result<v1::Device> enroll_device(const EnrollmentClaim& claim, core::SystemTime now) override;
+    core::Result<v1::EnrollmentToken> revoke_enrollment_token(std::int64_t id, const Actor& actor) override;
+    core::Result<v1::Device> enroll_device(const EnrollmentClaim& claim, core::SystemTime now,
+                                           const std::string& address) override;
     std::vector<v1::Device> list_devices() override;
     core::Result<v1::Device> get_device(const std::string& id) override;
-    core::Result<v1::Device> revoke_device(const std::string& id) override;
-    core::Result<v1::Device> set_unattended(const std::string& id, bool allowed) override;
+    core::Result<v1::Device> revoke_device(const std::string& id, const Actor& actor) override;
+    core::Result<v1::Device> set_unattended(const std::string& id, bool allowed, const Actor& actor) override;
     std::optional<v1::Device> authenticate_device(const std::string& id, const std::string& secret_hash) override;
     void record_snapshot(
         const std::string& id, const v1::SystemInfo& info, core::SystemTime now,
@@ -76,6 +79,17 @@ public:
     core::Result<v1::Session> update_session(const std::string& id, const SessionChange& change) override;
     std::vector<v1::Session> open_sessions() override;
     core::Result<v1::SessionList> ticket_sessions(const std::string& number) override;
+
+private:
+    Database& db_;
+};
+
+class SqliteAuditStore final : public AuditStore {
+public:
+    explicit SqliteAuditStore(Database& db) : db_(db) {}
+    void record(const Actor& actor, const AuditEvent& event, core::SystemTime now) override;
+    v1::AuditPage list(const AuditQuery& query) override;
+    v1::AuditVerification verify() override;
 
 private:
     Database& db_;

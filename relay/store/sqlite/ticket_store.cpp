@@ -1,4 +1,5 @@
 // Tickets, their history and comments in SQLite.
+#include "relay/store/sqlite/audit_log.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 
 #include "relay/helpdesk/ticket_rules.hpp"
@@ -74,6 +75,19 @@ void insert_event(Connection& c, std::int64_t ticket, std::int64_t at, const std
         .bind(6, e.to)
         .bind(7, e.note)
         .run();
+    // Every history entry is also an audit row: the history is editable by no one, the audit log provably so.
+    std::string device;
+    if (auto& owner = c.cached("SELECT device_id FROM tickets WHERE id = ?"); owner.bind(1, ticket).step()) {
+        device = owner.column_is_null(0) ? "" : owner.column_text(0);
+        owner.reset();
+    }
+    append_audit(c, actor_named(actor),
+                 {"ticket." + e.action,
+                  helpdesk::format_ticket_number(ticket),
+                  {},
+                  device,
+                  details_json({{"from", e.from}, {"to", e.to}, {"note", e.note}})},
+                 at);
 }
 
 std::optional<std::int64_t> timestamp_ms(const google::protobuf::Timestamp& t, bool present) {

@@ -1,5 +1,9 @@
 // Users and bearer tokens in SQLite.
+#include "relay/store/sqlite/audit_log.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <google/protobuf/util/time_util.h>
 
@@ -39,9 +43,18 @@ void revoke_user_tokens(Connection& c, std::int64_t user_id) {
     c.cached("DELETE FROM auth_tokens WHERE user_id = ?").bind(1, user_id).run();
 }
 
+std::int64_t now_ms() { return core::to_unix_ms(std::chrono::system_clock::now()); }
+
+std::string lower_role(v1::Role role) {
+    std::string name = v1::Role_Name(role);
+    for (auto& ch : name)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return name;
+}
+
 }  // namespace
 
-core::Result<v1::User> SqliteUserStore::create_user(const NewUser& user, core::SystemTime now) {
+core::Result<v1::User> SqliteUserStore::create_user(const NewUser& user, core::SystemTime now, const Actor& actor) {
     return db_.write([&](Connection& c) -> core::Result<v1::User> {
         if (select_user(c, user.username)) {
             return make_error(Errc::already_exists, "a user named '" + user.username + "' already exists");
@@ -56,6 +69,11 @@ core::Result<v1::User> SqliteUserStore::create_user(const NewUser& user, core::S
             .bind(5, user.password_hash)
             .bind(6, core::to_unix_ms(now))
             .run();
+        boost::json::object details{{"username", user.username},
+                                    {"displayName", user.display_name},
+                                    {"role", lower_role(user.role)},
+                                    {"tier", user.tier}};
+        append_audit(c, actor, {"user.created", {}, {}, {}, boost::json::serialize(details)}, core::to_unix_ms(now));
         return select_user(c, user.username)->user;
     });
 }
@@ -74,11 +92,20 @@ std::vector<v1::User> SqliteUserStore::list_users() {
     });
 }
 
-core::Result<v1::User> SqliteUserStore::update_user(const std::string& username, const v1::UpdateUserRequest& change) {
+core::Result<v1::User> SqliteUserStore::update_user(const std::string& username, const v1::UpdateUserRequest& change,
+                                                    const Actor& actor) {
     return db_.write([&](Connection& c) -> core::Result<v1::User> {
         auto record = select_user(c, username);
         if (!record) return make_error(Errc::not_found, "no user named '" + username + "'");
         v1::User& user = record->user;
+        boost::json::object details{{"username", username}};
+        const auto changed = [&](const char* field, auto from, auto to) {
+            if (from != to) details[field] = boost::json::object{{"from", from}, {"to", to}};
+        };
+        if (change.has_role()) changed("role", lower_role(user.role()), lower_role(change.role()));
+        if (change.has_tier()) changed("tier", user.tier(), change.tier());
+        if (change.has_display_name()) changed("displayName", user.display_name(), change.display_name());
+        if (change.has_disabled()) changed("disabled", user.disabled(), change.disabled());
         if (change.has_role()) user.set_role(change.role());
         if (change.has_tier()) user.set_tier(change.tier());
         if (change.has_display_name()) user.set_display_name(change.display_name());
@@ -92,22 +119,27 @@ core::Result<v1::User> SqliteUserStore::update_user(const std::string& username,
             .run();
         // A changed role must not keep the old role's sessions; a disabled user keeps none.
         if (user.disabled() || change.has_role()) revoke_user_tokens(c, record->id);
+        if (details.size() > 1) {
+            append_audit(c, actor, {"user.updated", {}, {}, {}, boost::json::serialize(details)}, now_ms());
+        }
         return user;
     });
 }
 
-core::Result<void> SqliteUserStore::set_password_hash(const std::string& username, const std::string& hash) {
+core::Result<void> SqliteUserStore::set_password_hash(const std::string& username, const std::string& hash,
+                                                      const Actor& actor) {
     return db_.write([&](Connection& c) -> core::Result<void> {
         auto record = select_user(c, username);
         if (!record) return make_error(Errc::not_found, "no user named '" + username + "'");
         c.cached("UPDATE users SET password_hash = ? WHERE id = ?").bind(1, hash).bind(2, record->id).run();
         revoke_user_tokens(c, record->id);
+        append_audit(c, actor, {"user.password_changed", {}, {}, {}, details_json({{"username", username}})}, now_ms());
         return {};
     });
 }
 
 void SqliteUserStore::store_token(const std::string& token_hash, std::int64_t user_id, core::SystemTime now,
-                                  core::SystemTime expires_at) {
+                                  core::SystemTime expires_at, const Actor& actor) {
     db_.write([&](Connection& c) {
         // Expired tokens are swept here, on the write path that creates them, rather than by a timer.
         c.cached("DELETE FROM auth_tokens WHERE user_id = ? AND expires_at <= ?")
@@ -120,6 +152,9 @@ void SqliteUserStore::store_token(const std::string& token_hash, std::int64_t us
             .bind(3, core::to_unix_ms(now))
             .bind(4, core::to_unix_ms(expires_at))
             .run();
+        // The token's hash prefix tells sign-ins apart without the log holding anything that signs in.
+        append_audit(c, actor, {"auth.login", {}, {}, {}, details_json({{"token", token_hash.substr(0, 12)}})},
+                     core::to_unix_ms(now));
     });
 }
 
@@ -141,9 +176,12 @@ std::optional<Principal> SqliteUserStore::find_token(const std::string& token_ha
     });
 }
 
-void SqliteUserStore::revoke_token(const std::string& token_hash) {
-    db_.write(
-        [&](Connection& c) { c.cached("DELETE FROM auth_tokens WHERE token_hash = ?").bind(1, token_hash).run(); });
+void SqliteUserStore::revoke_token(const std::string& token_hash, const Actor& actor) {
+    db_.write([&](Connection& c) {
+        c.cached("DELETE FROM auth_tokens WHERE token_hash = ?").bind(1, token_hash).run();
+        append_audit(c, actor, {"auth.logout", {}, {}, {}, details_json({{"token", token_hash.substr(0, 12)}})},
+                     now_ms());
+    });
 }
 
 }  // namespace lifeline::relay::store::sqlite

@@ -47,6 +47,27 @@ TEST(Config, values_override_the_defaults) {
     EXPECT_EQ(config->log_format, "json");
 }
 
+TEST(Config, recording_keys_are_read_and_checked) {
+    ConfigFile file("[recording]\nenabled = false\nkeys = \"keep\"\nretention_days = 0\nmax_total_mb = 500\n");
+    auto config = load_config(file.path());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_FALSE(config->recording_enabled);
+    EXPECT_EQ(config->recording_keys, "keep");
+    EXPECT_EQ(config->recording_retention_days, 0);
+    EXPECT_EQ(config->recording_max_total_mb, 500);
+    const RelayConfig defaults;
+    EXPECT_TRUE(defaults.recording_enabled);
+    EXPECT_EQ(defaults.recording_keys, "redact");
+    EXPECT_EQ(defaults.recording_retention_days, 90);
+    EXPECT_EQ(defaults.recording_max_total_mb, 0);
+    EXPECT_NE(load_error("[recording]\nkeys = \"some\"\n").find("'recording.keys': must be \"redact\" or \"keep\""),
+              std::string::npos);
+    EXPECT_NE(load_error("[recording]\nenabled = 1\n").find("'recording.enabled': must be true or false"),
+              std::string::npos);
+    EXPECT_NE(load_error("[recording]\nretention_days = -1\n").find("'recording.retention_days': must be from 0"),
+              std::string::npos);
+}
+
 TEST(Config, an_unknown_key_is_named) {
     auto error = load_error("[http]\nmax_body = 10\n");
     EXPECT_NE(error.find("'http.max_body'"), std::string::npos) << error;

@@ -20,9 +20,9 @@ TEST(Migrations, an_empty_database_reaches_the_latest_version) {
             names.push_back(stmt.column_text(0));
         return names;
     });
-    EXPECT_EQ(tables, (std::vector<std::string>{"auth_tokens", "comments", "device_inventory_changes", "devices",
-                                                "enrollment_tokens", "sessions", "ticket_attachments", "ticket_events",
-                                                "tickets", "users"}));
+    EXPECT_EQ(tables, (std::vector<std::string>{"audit_log", "auth_tokens", "comments", "device_inventory_changes",
+                                                "devices", "enrollment_tokens", "sessions", "ticket_attachments",
+                                                "ticket_events", "tickets", "users"}));
 }
 
 TEST(Migrations, reopening_an_existing_database_keeps_its_data_and_runs_nothing_twice) {
@@ -30,7 +30,8 @@ TEST(Migrations, reopening_an_existing_database_keeps_its_data_and_runs_nothing_
     {
         Database db(dir.file("a.db"), true);
         SqliteUserStore users(db);
-        ASSERT_TRUE(users.create_user({"alice", "Alice", v1::TECHNICIAN, 2, "hash"}, std::chrono::system_clock::now()));
+        ASSERT_TRUE(users.create_user({"alice", "Alice", v1::TECHNICIAN, 2, "hash"}, std::chrono::system_clock::now(),
+                                      store::Actor::cli()));
     }
     Database db(dir.file("a.db"), false);
     EXPECT_EQ(db.schema_version(), latest_schema_version());

@@ -5,7 +5,6 @@
 #include "viewer/core/session_client.hpp"
 
 #include <gtest/gtest.h>
-#include <png.h>
 #include <rfb/keysym.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -23,22 +22,6 @@ using namespace std::chrono_literals;
 using viewer::Framebuffer;
 
 constexpr const char* kPassword = "tech-password-1";
-
-// Decodes an 8-bit RGB or RGBA PNG with libpng into 0x00RRGGBB pixels.
-Framebuffer read_png(const std::string& path) {
-    png_image image{};
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&image, path.c_str())) throw std::runtime_error("not a PNG: " + path);
-    image.format = PNG_FORMAT_RGB;
-    std::vector<png_byte> rgb(PNG_IMAGE_SIZE(image));
-    if (!png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr)) throw std::runtime_error("bad PNG: " + path);
-    Framebuffer picture{static_cast<int>(image.width), static_cast<int>(image.height), {}};
-    picture.pixels.resize(static_cast<std::size_t>(image.width) * image.height);
-    for (std::size_t i = 0; i < picture.pixels.size(); ++i) {
-        picture.pixels[i] = std::uint32_t{rgb[3 * i]} << 16 | std::uint32_t{rgb[3 * i + 1]} << 8 | rgb[3 * i + 2];
-    }
-    return picture;
-}
 
 CommandResult run_viewer(std::vector<std::string> args, const std::vector<std::string>& env = {},
                          const std::string& input = {}) {
@@ -77,6 +60,13 @@ protected:
     std::unique_ptr<MachineSocket> answer_and_join(bool allow, TestRfbServer* server, const std::string& reason = {}) {
         const v1::SessionRequest request = machine_.answer_next_request(allow, reason);
         if (!allow) return nullptr;
+        // The relay stores the consent before it lets the machine's socket in (the agent retries a 409 for that).
+        for (int i = 0; i < 400; ++i) {
+            v1::Session session;
+            from_json(tina_->call("GET", "/api/v1/sessions/" + request.session_id()).body, session);
+            if (session.state() != v1::Session::REQUESTED) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
         auto socket = std::make_unique<MachineSocket>(relay_.port(), relay_.ca_file());
         EXPECT_EQ(socket->connect(request.session_id(), machine_.credential, server->take_client_fd()), "");
         return socket;

@@ -45,27 +45,11 @@ protected:
         machine_ = machine_with_ticket(relay_, *tina_, "m-viewer");
     }
 
-    RelayEndpoint endpoint() const { return {"127.0.0.1", relay_.port(), {relay_.ca_file(), "", ""}}; }
+    RelayEndpoint endpoint() const { return endpoint_of(relay_); }
 
-    RelayApi signed_in(const std::string& user) {
-        auto api = RelayApi::create(endpoint());
-        EXPECT_TRUE(api) << api.error().message;
-        auto login = api->sign_in(user, kPassword);
-        EXPECT_TRUE(login) << login.error().message;
-        return std::move(*api);
-    }
+    RelayApi signed_in(const std::string& user) { return testing::signed_in(relay_, user, kPassword); }
 
-    // Asks as `api`, lets the machine say yes, waits for ACTIVE.
-    v1::Session consented(RelayApi& api, v1::SessionMode mode) {
-        auto requested = api.request_session(machine_.ticket, mode);
-        EXPECT_TRUE(requested) << requested.error().message;
-        EXPECT_EQ(requested->state(), v1::Session::REQUESTED);
-        machine_.answer_next_request(true);
-        auto active = api.wait_for_answer(requested->id(), 10s);
-        EXPECT_TRUE(active) << active.error().message;
-        EXPECT_EQ(active->state(), v1::Session::ACTIVE);
-        return *active;
-    }
+    v1::Session consented(RelayApi& api, v1::SessionMode mode) { return testing::consented(api, machine_, mode); }
 
     // The machine's screen server joins the session.
     std::unique_ptr<MachineSocket> machine_joins(const std::string& session_id, TestRfbServer& server) {

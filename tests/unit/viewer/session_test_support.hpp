@@ -13,7 +13,10 @@
 #include "tests/support/relay_process.hpp"
 #include "tests/support/test_rfb_server.hpp"
 #include "viewer/core/rfb_client.hpp"
+#include "viewer/core/session_client.hpp"
 
+#include <gtest/gtest.h>
+#include <png.h>
 #include <rfb/rfb.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -163,6 +166,47 @@ inline TestMachine machine_with_ticket(const RelayProcess& relay, ApiClient& tec
     auto claimed = technician.call("POST", "/api/v1/tickets/" + m.ticket + "/claim");
     if (claimed.status != 200) throw std::runtime_error("claim failed: " + claimed.body);
     return m;
+}
+
+inline viewer::RelayEndpoint endpoint_of(const RelayProcess& relay) {
+    return {"127.0.0.1", relay.port(), {relay.ca_file(), "", ""}};
+}
+
+// The viewer core's REST client, signed in as `user`.
+inline viewer::RelayApi signed_in(const RelayProcess& relay, const std::string& user, const std::string& password) {
+    auto api = viewer::RelayApi::create(endpoint_of(relay));
+    EXPECT_TRUE(api) << api.error().message;
+    auto login = api->sign_in(user, password);
+    EXPECT_TRUE(login) << login.error().message;
+    return std::move(*api);
+}
+
+// Asks as `api` for a session on the machine's ticket, lets the machine say yes, waits for ACTIVE.
+inline v1::Session consented(viewer::RelayApi& api, TestMachine& machine, v1::SessionMode mode) {
+    auto requested = api.request_session(machine.ticket, mode);
+    EXPECT_TRUE(requested) << requested.error().message;
+    EXPECT_EQ(requested->state(), v1::Session::REQUESTED);
+    machine.answer_next_request(true);
+    auto active = api.wait_for_answer(requested->id(), std::chrono::seconds(10));
+    EXPECT_TRUE(active) << active.error().message;
+    EXPECT_EQ(active->state(), v1::Session::ACTIVE);
+    return *active;
+}
+
+// Decodes an 8-bit RGB or RGBA PNG with libpng into 0x00RRGGBB pixels.
+inline viewer::Framebuffer read_png(const std::string& path) {
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&image, path.c_str())) throw std::runtime_error("not a PNG: " + path);
+    image.format = PNG_FORMAT_RGB;
+    std::vector<png_byte> rgb(PNG_IMAGE_SIZE(image));
+    if (!png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr)) throw std::runtime_error("bad PNG: " + path);
+    viewer::Framebuffer picture{static_cast<int>(image.width), static_cast<int>(image.height), {}};
+    picture.pixels.resize(static_cast<std::size_t>(image.width) * image.height);
+    for (std::size_t i = 0; i < picture.pixels.size(); ++i) {
+        picture.pixels[i] = std::uint32_t{rgb[3 * i]} << 16 | std::uint32_t{rgb[3 * i + 1]} << 8 | rgb[3 * i + 2];
+    }
+    return picture;
 }
 
 // Polls `predicate` until it holds or `timeout` passes.

@@ -1,0 +1,49 @@
+// Playing a session recording (.llrec): its server stream through the same RfbClient (and so the same guard and
+// libvncclient decoders) a live session uses, paced as recorded or faster, up to a time offset (no Qt).
+#pragma once
+
+#include "shared/core/error.hpp"
+#include "shared/recording/format.hpp"
+#include "viewer/core/rfb_client.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+namespace lifeline::viewer {
+
+struct PlaybackOptions {
+    // 1 plays as recorded, 4 four times as fast; 0 as fast as the decoder takes it.
+    double speed = 0;
+    // Plays the chunks recorded up to this offset (ms), and the rest of a server message in progress at it, so the
+    // picture never shows half an update. Unset: the whole recording.
+    std::optional<std::uint32_t> stop_at_ms;
+    // The decoder's options. The recorded stream already carries the encoded rectangles, so the encoding offered
+    // does not matter; the pixel format does, and RfbClient always asks for the same one. Input is never sent.
+    RfbOptions rfb;
+    // After the last byte is written, for the decoder to finish.
+    std::chrono::milliseconds drain_timeout{30'000};
+};
+
+struct PlaybackResult {
+    recording::RecordingHeader header;
+    Framebuffer framebuffer;         // the picture after the last byte played
+    std::uint64_t chunks = 0;        // chunks read from the recording
+    std::uint64_t server_bytes = 0;  // bytes of the machine's stream fed to the decoder
+    std::uint32_t played_ms = 0;     // the offset of the last chunk played
+    std::uint64_t updates = 0;       // framebuffer updates the decoder handled
+    bool complete = false;           // the recording's end was reached and it was finished normally
+    bool truncated = false;          // the recording's end was reached and a crash had cut it short
+    std::string end;                 // how the reading ended, for people: "complete, 120 chunks", "stopped at ..."
+};
+
+// Plays `path`. Blocking: runs the writer side on a thread of its own and libvncclient on RfbClient's, and returns
+// once the decoder has handled every byte played. `stop` cuts it short (an unavailable error). Errors:
+// not_found/unavailable (the file), invalid_argument (not a recording, damaged, a stream the guard refuses, or one
+// that ends before the RFB handshake), unavailable (the decoder failed or did not finish in time).
+core::Result<PlaybackResult> play_recording(const std::string& path, const PlaybackOptions& options,
+                                            std::stop_token stop = {});
+
+}  // namespace lifeline::viewer
