@@ -9,6 +9,10 @@
 #include <utility>
 #include <vector>
 
+namespace lifeline::viewer {
+class RfbClient;
+}
+
 namespace lifeline::bench {
 
 struct LatencySummary {
@@ -46,5 +50,43 @@ int run_agent_bench(const AgentBenchOptions& options);
 
 // utime+stime of a process in seconds, and its resident set in MiB, from /proc.
 std::pair<double, double> process_cpu_and_rss(pid_t pid);
+
+// `lifeline-bench relay`: one session's bulk byte stream and N paced sessions through the real relay (TLS on
+// both hops), with relay CPU and RSS; the same through websockify (TLS) as the peer relay.
+struct RelayBenchOptions {
+    std::string mode = "both";    // bulk | concurrent | both
+    int seconds = 10;             // the measured window of each run
+    int sessions = 200;           // concurrent sessions
+    double rate_mbit = 2;         // per concurrent session
+    int frame_bytes = 64 * 1024;  // per WebSocket frame: the tunnel's read size (shared/net/ws_tunnel)
+    bool skip_peer = false;       // no websockify runs
+    bool recording = true;        // the relay's default; false writes [recording] enabled = false
+    int client_write_buffer = 0;  // experiment: > 0 sets the clients' Beast write_buffer_bytes
+};
+int run_relay_bench(const RelayBenchOptions& options);
+
+// `lifeline-bench session`: one remote session per system on the same animated desktop
+// (lifeline-bench-workload): frames, updates, bytes, input-to-display latency, server CPU.
+struct SessionBenchOptions {
+    double seconds = 20;  // the measured frames window per system
+    std::string encoding = "tight";
+    int quality = 6;
+    int latency_samples = 100;
+    std::vector<std::string> peers;  // x11vnc, x0vncserver, xvnc: started here, measured after Lifeline
+    std::string vnc;                 // HOST:PORT of a running VNC server to measure instead (loopback only)
+    std::string screenshot;          // PNG of the viewer's picture at the end (peers get -NAME before .png)
+    bool lifeline = true;            // false: peers only
+};
+int run_session_bench(const SessionBenchOptions& options);
+// Between session_bench.cpp (measuring, output) and session_systems.cpp (starting and stopping the systems).
+struct SessionPids {
+    pid_t server = -1, relay = -1, x_server = -1, workload = -1;  // -1: not ours to measure
+};
+// Measures a connected session: a frames window, then the latency samples. JSON object text.
+std::string measure_session(viewer::RfbClient& rfb, const SessionBenchOptions& options, const SessionPids& pids,
+                            const std::string& screenshot);
+// Starts `system` (lifeline, x11vnc, x0vncserver, xvnc; "vnc" connects to options.vnc) on its own X server with
+// the workload, measures it, stops everything. JSON object text, with "status" ok, skipped or failed.
+std::string run_session_system(const std::string& system, const SessionBenchOptions& options);
 
 }  // namespace lifeline::bench
