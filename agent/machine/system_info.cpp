@@ -205,28 +205,29 @@ void collect_screens(v1::SystemInfo& info, const std::string& display_name) {
     }
     if (info.display_server().empty()) info.set_display_server("x11");
     Window root = DefaultRootWindow(display.get());
-    int event_base = 0, error_base = 0;
-    if (::XRRQueryExtension(display.get(), &event_base, &error_base)) {
-        std::unique_ptr<XRRScreenResources, decltype(&::XRRFreeScreenResources)> resources(
-            ::XRRGetScreenResourcesCurrent(display.get(), root), &::XRRFreeScreenResources);
-        RROutput primary = ::XRRGetOutputPrimary(display.get(), root);
-        for (int i = 0; resources && i < resources->noutput; ++i) {
-            std::unique_ptr<XRROutputInfo, decltype(&::XRRFreeOutputInfo)> output(
-                ::XRRGetOutputInfo(display.get(), resources.get(), resources->outputs[i]), &::XRRFreeOutputInfo);
-            if (!output || output->connection != RR_Connected || output->crtc == 0) continue;
-            std::unique_ptr<XRRCrtcInfo, decltype(&::XRRFreeCrtcInfo)> crtc(
-                ::XRRGetCrtcInfo(display.get(), resources.get(), output->crtc), &::XRRFreeCrtcInfo);
-            if (!crtc || crtc->width == 0) continue;
+    // RandR 1.5 monitors, in XRRGetMonitors order: a screen's index here is what a session request's
+    // `monitor` picks (agent/screen/x11_capture serves the same list).
+    int event_base = 0, error_base = 0, major = 0, minor = 0;
+    if (::XRRQueryExtension(display.get(), &event_base, &error_base) &&
+        ::XRRQueryVersion(display.get(), &major, &minor) && (major > 1 || minor >= 5)) {
+        int count = 0;
+        std::unique_ptr<XRRMonitorInfo, decltype(&::XRRFreeMonitors)> monitors(
+            ::XRRGetMonitors(display.get(), root, True, &count), &::XRRFreeMonitors);
+        for (int i = 0; monitors && i < count; ++i) {
+            const XRRMonitorInfo& monitor = monitors.get()[i];
             auto* screen = info.add_screens();
-            screen->set_name(std::string(output->name, static_cast<std::size_t>(output->nameLen)));
-            screen->set_width(static_cast<int>(crtc->width));
-            screen->set_height(static_cast<int>(crtc->height));
-            screen->set_x(crtc->x);
-            screen->set_y(crtc->y);
-            screen->set_primary(resources->outputs[i] == primary);
+            if (char* atom_name = ::XGetAtomName(display.get(), monitor.name)) {
+                screen->set_name(atom_name);
+                ::XFree(atom_name);
+            }
+            screen->set_width(monitor.width);
+            screen->set_height(monitor.height);
+            screen->set_x(monitor.x);
+            screen->set_y(monitor.y);
+            screen->set_primary(monitor.primary != 0);
         }
     }
-    if (info.screens_size() == 0) {  // no RandR: the whole root window is the one screen
+    if (info.screens_size() == 0) {  // no RandR 1.5: the whole root window is the one screen
         auto* screen = info.add_screens();
         screen->set_name("default");
         screen->set_width(DisplayWidth(display.get(), DefaultScreen(display.get())));

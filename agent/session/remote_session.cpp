@@ -109,6 +109,7 @@ asio::awaitable<void> RemoteSession::run() {
     screen::ScreenOptions screen_options;
     screen_options.display = options_.display;
     screen_options.view_only = !control_;
+    if (request_.has_monitor()) screen_options.monitor = request_.monitor();
     auto screen = co_await core::offload(pool_, [&] { return screen::ScreenServer::start(screen_options); });
     if (!screen) co_return finish("the screen cannot be shared: " + screen.error().message);
     screen_ = std::move(*screen);

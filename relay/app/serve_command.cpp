@@ -150,6 +150,7 @@ int run_serve(const ServeOptions& options) {
         agents.set_session_events(&broker);
         api.session_control = &broker;
         ws::register_session_routes(router, api, sessions, broker);
+        http::register_timeline_routes(router, api, sessions);
         const auto log_failure = [](const char* what) {
             return [what](std::exception_ptr error) {
                 if (!error) return;

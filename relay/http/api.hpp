@@ -89,6 +89,7 @@ void register_ticket_routes(Router& router, ApiContext& api);
 void register_audit_routes(Router& router, ApiContext& api);
 void register_agent_routes(Router& router, ApiContext& api);
 void register_attachment_routes(Router& router, ApiContext& api);
+void register_timeline_routes(Router& router, ApiContext& api, store::SessionStore& sessions);
 
 // Handler helpers shared by the API areas.
 template <class T>

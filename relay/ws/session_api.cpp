@@ -21,6 +21,7 @@ namespace {
 
 // Responses are built whole in memory: a recording larger than this is refused with 413.
 constexpr std::uint64_t kMaxRecordingDownload = std::uint64_t{256} << 20;
+constexpr int kMaxMonitors = 16;
 
 bool is_lead(const store::Principal& who) { return who.role == v1::LEAD || who.role == v1::ADMIN; }
 
@@ -44,6 +45,10 @@ void register_session_routes(http::Router& router, http::ApiContext& api, store:
             if (request.mode() != v1::VIEW && request.mode() != v1::CONTROL) {
                 co_return http::error_response(status::bad_request, "invalid_argument", "mode must be VIEW or CONTROL");
             }
+            if (request.has_monitor() && (request.monitor() < 0 || request.monitor() >= kMaxMonitors)) {
+                co_return http::error_response(status::bad_request, "invalid_argument",
+                                               "monitor must be an index into the machine's screens");
+            }
             const std::string& number = ctx.param("number");
             auto ticket = co_await api.call([&] { return api.tickets.get_ticket(number); });
             const auto& who = *ctx.principal;
@@ -63,6 +68,15 @@ void register_session_routes(http::Router& router, http::ApiContext& api, store:
             if (!api.presence || !api.presence->online(ticket.device_id())) {
                 co_return http::error_response(status::conflict, "conflict", "the machine is offline");
             }
+            const std::string device_id = ticket.device_id();
+            auto device = co_await api.call([&] { return api.devices.get_device(device_id); });
+            const int screens = device.system_info().screens_size();
+            if (request.has_monitor() && screens > 0 && request.monitor() >= screens) {
+                co_return http::error_response(status::bad_request, "invalid_argument",
+                                               "the machine has " + std::to_string(screens) + " monitor" +
+                                                   (screens == 1 ? "" : "s") + " (0 to " + std::to_string(screens - 1) +
+                                                   ")");
+            }
             v1::Session session;
             session.set_id("s-" + core::random_hex(10));
             session.set_ticket_number(ticket.number());
@@ -70,6 +84,7 @@ void register_session_routes(http::Router& router, http::ApiContext& api, store:
             session.set_technician(who.username);
             session.set_technician_name(who.display_name.empty() ? who.username : who.display_name);
             session.set_mode(request.mode());
+            if (request.has_monitor()) session.set_monitor(request.monitor());
             session.set_state(v1::Session::REQUESTED);
             *session.mutable_requested_at() =
                 google::protobuf::util::TimeUtil::MillisecondsToTimestamp(core::to_unix_ms(api.clock.now()));
@@ -78,8 +93,6 @@ void register_session_routes(http::Router& router, http::ApiContext& api, store:
                          created.ticket_number(), created.device_id(),
                          created.mode() == v1::CONTROL ? "control" : "view");
             std::string subject = ticket.subject();
-            const std::string device_id = ticket.device_id();
-            auto device = co_await api.call([&] { return api.devices.get_device(device_id); });
             if (!co_await broker.ask_agent(created, subject, device.unattended_allowed())) {
                 co_return http::error_response(status::conflict, "conflict", "the machine went offline");
             }

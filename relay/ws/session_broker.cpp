@@ -132,6 +132,7 @@ v1::RelayToAgent session_request(const v1::Session& session, const std::string& 
     request->set_ticket_subject(ticket_subject);
     request->set_technician_name(session.technician_name());
     request->set_mode(session.mode());
+    if (session.has_monitor()) request->set_monitor(session.monitor());
     return message;
 }
 
@@ -413,6 +414,8 @@ asio::awaitable<void> SessionBroker::accept(beast::ssl_stream<beast::tcp_stream>
     ws->set_option(websocket::stream_base::timeout{options_.handshake_timeout, websocket::stream_base::none(), false});
     ws->read_message_max(options_.max_frame_bytes);
     ws->binary(true);
+    // Forward each message as one frame in one write (Beast would cut it into 4 KiB frames, each a TLS record).
+    ws->auto_fragment(false);
     auto [accept_error] = co_await ws->async_accept(request, kTuple);
     if (accept_error) co_return;
     ws->set_option(

@@ -95,10 +95,18 @@ asio::awaitable<void> local_to_relay(std::shared_ptr<Tunnel> tunnel, WsStream& w
 
 }  // namespace
 
+void configure_tunnel_stream(WsStream& ws) {
+    ws.binary(true);
+    // Beast's defaults (auto-fragment, a 4 KiB write buffer) would cut every chunk into 4 KiB frames,
+    // each its own TLS record and write.
+    ws.auto_fragment(false);
+    ws.write_buffer_bytes(kChunk);
+}
+
 asio::awaitable<std::string> run_tunnel(WsStream& ws, Local& local, TunnelCounters& counters) {
     auto executor = co_await asio::this_coro::executor;
     auto tunnel = std::make_shared<Tunnel>(executor);
-    ws.binary(true);
+    configure_tunnel_stream(ws);
     asio::co_spawn(executor, relay_to_local(tunnel, ws, local, counters), asio::detached);
     asio::co_spawn(executor, local_to_relay(tunnel, ws, local, counters), asio::detached);
     while (tunnel->running > 0) {

@@ -30,4 +30,8 @@ struct TunnelCounters {
 boost::asio::awaitable<std::string> run_tunnel(WsStream& ws, boost::asio::local::stream_protocol::socket& local,
                                                TunnelCounters& counters);
 
+// What run_tunnel sets on `ws` before it starts: binary, and each message sent as one frame in one
+// write. Call it only while nothing is in flight.
+void configure_tunnel_stream(WsStream& ws);
+
 }  // namespace lifeline::net

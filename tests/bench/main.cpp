@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     relay_cmd->add_flag("!--no-recording", relay.recording, "run the relay with session recording off");
     relay_cmd
         ->add_option("--client-write-buffer", relay.client_write_buffer,
-                     "experiment: the clients' Beast write_buffer_bytes (0: the product's 4096)")
+                     "experiment: the clients' Beast write_buffer_bytes (0: the product's 64 KiB)")
         ->check(CLI::Range(0, 1 << 20));
     CLI11_PARSE(app, argc, argv);
     // stdout carries the JSON alone; what the viewer core logs goes to stderr.

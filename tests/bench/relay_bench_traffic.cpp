@@ -2,6 +2,7 @@
 #include "tests/bench/relay_bench_traffic.hpp"
 
 #include "shared/net/tls.hpp"
+#include "shared/net/ws_tunnel.hpp"
 #include "tests/bench/bench.hpp"
 #include "tests/support/relay_process.hpp"
 
@@ -166,7 +167,8 @@ std::vector<std::string> Traffic::connect(asio::io_context& io, std::vector<std:
         errors.push_back(failure ? failure->message : "");
         if (failure) continue;
         auto* ws = streams[i].get();
-        if (write_buffer_bytes_ > 0) ws->write_buffer_bytes(write_buffer_bytes_);  // nothing in flight yet
+        net::configure_tunnel_stream(*ws);  // as the agent and viewer tunnels frame their writes
+        if (write_buffer_bytes_ > 0) ws->write_buffer_bytes(write_buffer_bytes_);
         into.push_back(std::move(streams[i]));
         if (receive) {
             ++counters_.running;

@@ -41,8 +41,9 @@ struct TrafficCounters {
 // listen_tcp() and connect_*() first, then one start_*(), sampling of counters(), then stop() (or the destructor).
 class Traffic {
 public:
-    // `write_buffer_bytes` > 0 replaces Beast's default (4096) on every client stream: a client writes (and masks)
-    // a message in pieces of that size, each its own WebSocket frame and TLS record. 0 keeps the product's framing.
+    // Client streams frame their writes as the product's tunnels do (net::configure_tunnel_stream: one frame, one
+    // write per message); `write_buffer_bytes` > 0 then replaces the write buffer that a client masks a message
+    // through, each piece its own write and TLS record. 0 keeps the product's.
     explicit Traffic(const std::string& ca_file, std::size_t write_buffer_bytes = 0);
     ~Traffic();
     Traffic(const Traffic&) = delete;

@@ -381,6 +381,80 @@ TEST_F(RelaySessionTest, view_to_control_needs_the_user_again) {
                                         "session.upgrade_requested by user:tina", "session.upgraded by " + device}));
 }
 
+TEST_F(RelaySessionTest, a_monitor_is_asked_for_by_index_and_passed_to_the_machine) {
+    auto m = machine_with_ticket("m-monitor");
+    auto out_of_range =
+        tina_->call("POST", "/api/v1/tickets/" + m.ticket + "/sessions", R"({"mode":"VIEW","monitor":99})");
+    EXPECT_EQ(out_of_range.status, 400u) << out_of_range.body;
+    EXPECT_EQ(error_code(out_of_range), "invalid_argument");
+    auto created = tina_->call("POST", "/api/v1/tickets/" + m.ticket + "/sessions", R"({"mode":"VIEW","monitor":1})");
+    ASSERT_EQ(created.status, 201u) << created.body;
+    v1::Session s;
+    from_json(created.body, s);
+    EXPECT_EQ(s.monitor(), 1);
+    auto request = m.channel->receive();
+    ASSERT_TRUE(request.has_session_request()) << request.DebugString();
+    ASSERT_TRUE(request.session_request().has_monitor());
+    EXPECT_EQ(request.session_request().monitor(), 1);
+    EXPECT_EQ(session(s.id()).monitor(), 1) << "kept on the session's record";
+}
+
+TEST_F(RelaySessionTest, the_timeline_tells_the_tickets_story_in_time_order) {
+    auto m = machine_with_ticket("m-timeline");
+    ASSERT_EQ(
+        tina_->call("POST", "/api/v1/tickets/" + m.ticket + "/comments", R"({"body":"I will take a look"})").status,
+        201u);
+    auto denied = requested_and_answered(m, false);
+    auto s = requested_and_answered(m, true);
+    auto agent = agent_socket(m, s.id());
+    auto viewer = viewer_socket(*tina_, s.id());
+    agent->send("frame");
+    EXPECT_EQ(viewer->receive(), "frame");
+    ASSERT_EQ(lena_->call("POST", "/api/v1/sessions/" + s.id() + "/end", R"({"reason":"done"})").status, 200u);
+    for (int i = 0; i < 200 && session(s.id()).recording_sha256().empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+
+    auto response = lena_->call("GET", "/api/v1/tickets/" + m.ticket + "/timeline");
+    ASSERT_EQ(response.status, 200u) << response.body;
+    v1::Timeline timeline;
+    from_json(response.body, timeline);
+    EXPECT_EQ(timeline.ticket().number(), m.ticket);
+    ASSERT_GT(timeline.entries_size(), 0);
+    EXPECT_EQ(timeline.entries(0).kind(), "event");
+    EXPECT_EQ(timeline.entries(0).event().action(), "created");
+    auto to_ms = [](const google::protobuf::Timestamp& t) { return t.seconds() * 1000 + t.nanos() / 1'000'000; };
+    std::vector<std::string> story;
+    for (int i = 0; i < timeline.entries_size(); ++i) {
+        const auto& e = timeline.entries(i);
+        if (i > 0) {
+            EXPECT_GE(to_ms(e.at()), to_ms(timeline.entries(i - 1).at())) << "entry " << i << " is out of order";
+        }
+        if (e.kind() == "system_info") story.push_back("system info of " + e.system_info().hostname());
+        if (e.kind() == "comment") story.push_back("comment: " + e.comment().body());
+        if (e.kind() == "session") story.push_back("asked " + e.session().session().id());
+        if (e.kind() == "consent") {
+            story.push_back(std::string(e.consent().allowed() ? "allowed " : "denied ") + e.consent().session_id() +
+                            (e.consent().reason().empty() ? "" : ": " + e.consent().reason()));
+        }
+        if (e.kind() == "session_end" && e.session().session().state() == v1::Session::ENDED) {
+            story.push_back("ended " + e.session().session().id() + " by " + e.session().session().ended_by());
+            EXPECT_EQ(e.session().recording_url(), "/api/v1/sessions/" + s.id() + "/recording");
+            EXPECT_GE(e.session().duration_ms(), 0);
+        }
+    }
+    EXPECT_EQ(story, (std::vector<std::string>{
+                         "system info of pc-m-timeline", "comment: I will take a look", "asked " + denied.id(),
+                         "denied " + denied.id() + ": the user denied the request", "asked " + s.id(),
+                         "allowed " + s.id(), "ended " + s.id() + " by lead:lena"}));
+
+    EXPECT_EQ(tina_->call("GET", "/api/v1/tickets/" + m.ticket + "/timeline").status, 200u) << "staff read it";
+    EXPECT_EQ(tina_->call("GET", "/api/v1/tickets/LL-999999/timeline").status, 404u);
+    ApiClient machine(relay_.client());
+    machine.set_token(m.credential.device_id() + "." + m.credential.device_secret());
+    EXPECT_EQ(machine.call("GET", "/api/v1/tickets/" + m.ticket + "/timeline").status, 403u)
+        << "a machine's credential does not read timelines";
+}
+
 TEST_F(RelaySessionTest, unattended_access_is_an_admins_decision_passed_to_the_machine) {
     auto m = machine_with_ticket("m-unattended");
     auto path = "/api/v1/agents/" + m.credential.device_id() + "/unattended";

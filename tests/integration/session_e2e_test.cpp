@@ -4,14 +4,15 @@
 // pointer input reaching X, and the user ending it.
 #include "tests/support/agent_process.hpp"
 #include "tests/support/api_client.hpp"
+#include "tests/support/png_reader.hpp"
 #include "tests/support/xvfb_process.hpp"
 #include "viewer/core/session_client.hpp"
 
 #include <gtest/gtest.h>
-#include <png.h>
 
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
+#include <X11/extensions/Xrandr.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -93,6 +94,27 @@ public:
         XSetWindowBackground(display_, window_, rgb);
         XClearWindow(display_, window_);
         XSync(display_, False);
+    }
+    // Adds a RandR 1.5 monitor over the top right quarter (no real output needed); answers its index in
+    // XRRGetMonitors order, the index a session's `monitor` picks.
+    int add_monitor_top_right() {
+        XRRMonitorInfo* monitor = XRRAllocateMonitor(display_, 0);
+        monitor->name = XInternAtom(display_, "RIGHT", False);
+        monitor->x = 512;
+        monitor->y = 0;
+        monitor->width = 512;
+        monitor->height = 384;
+        monitor->mwidth = 135;
+        monitor->mheight = 101;
+        XRRSetMonitor(display_, DefaultRootWindow(display_), monitor);
+        XFree(monitor);
+        XSync(display_, False);
+        int count = 0, index = -1;
+        XRRMonitorInfo* monitors = XRRGetMonitors(display_, DefaultRootWindow(display_), True, &count);
+        for (int i = 0; i < count; ++i)
+            if (monitors[i].name == XInternAtom(display_, "RIGHT", False)) index = i;
+        XRRFreeMonitors(monitors);
+        return index;
     }
     std::pair<int, int> pointer() {
         Window root, child;
@@ -262,6 +284,44 @@ TEST_F(SessionEndToEndTest, the_technician_sees_the_screen_controls_it_after_an_
     EXPECT_GT(ended->bytes_to_viewer(), 1024 * 768) << "at least one full raw frame went through";
 }
 
+TEST_F(SessionEndToEndTest, the_technician_picks_one_monitor_of_the_machine) {
+    const int right = desktop_->add_monitor_top_right();
+    ASSERT_GE(right, 0);
+    auto ticket = start_agent_with_ticket({"--consent", "unattended"});
+    ApiClient admin(relay_.client());
+    admin.login("admin", relay_.admin_password());
+    ASSERT_EQ(admin.call("POST", "/api/v1/agents/" + agent_.device_id() + "/unattended", R"({"allowed":true})").status,
+              200u);
+    // The machine lists its monitors in the order a session picks them.
+    auto device = tina_->call("GET", "/api/v1/agents/" + agent_.device_id());
+    ASSERT_EQ(device.status, 200u);
+    EXPECT_NE(device.body.find("\"name\":\"RIGHT\""), std::string::npos) << device.body;
+
+    std::string token_file = agent_.state_dir() + "/../token";
+    { std::ofstream(token_file) << tina_->token(); }
+    auto viewer = [&](const std::string& monitor, const std::string& png) {
+        return run_program(
+            {LIFELINE_VIEWER_BIN, "--headless", "--relay", "https://127.0.0.1:" + std::to_string(relay_.port()),
+             "--ca-file", relay_.ca_file(), "--token-file", token_file, "--ticket", ticket, "--monitor", monitor,
+             "--screenshot", png, "--end"},
+            "", {});
+    };
+    const std::string png = agent_.state_dir() + "/../monitor-shot.png";
+    auto run = viewer(std::to_string(right), png);
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err << agent_.log();
+    EXPECT_NE(run.out.find("\"width\":512"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("\"height\":384"), std::string::npos) << run.out;
+    const viewer::Framebuffer picture = read_png(png);
+    EXPECT_EQ(picture.width, 512);
+    EXPECT_EQ(picture.height, 384);
+    EXPECT_EQ(picture.pixels[200u * 512u + 100u] & 0xffffff, kTeal);
+
+    // A monitor the machine does not have is refused before anyone is asked.
+    auto refused = viewer("9", png);
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("the machine has 2 monitors"), std::string::npos) << refused.err;
+}
+
 TEST_F(SessionEndToEndTest, the_headless_viewer_takes_a_screenshot_of_an_unattended_machine) {
     auto ticket = start_agent_with_ticket({"--consent", "unattended"});
     ApiClient admin(relay_.client());
@@ -279,17 +339,9 @@ TEST_F(SessionEndToEndTest, the_headless_viewer_takes_a_screenshot_of_an_unatten
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err << agent_.log();
     EXPECT_NE(run.out.find("\"width\":1024"), std::string::npos) << run.out;
 
-    png_image image{};
-    image.version = PNG_IMAGE_VERSION;
-    ASSERT_TRUE(png_image_begin_read_from_file(&image, png.c_str())) << image.message;
-    image.format = PNG_FORMAT_RGB;
-    std::vector<unsigned char> rgb(PNG_IMAGE_SIZE(image));
-    ASSERT_TRUE(png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr));
-    ASSERT_EQ(image.width, 1024u);
-    std::size_t middle = (700u * 1024u + 900u) * 3u;
-    EXPECT_EQ(rgb[middle], 0x00);
-    EXPECT_EQ(rgb[middle + 1], 0x80);
-    EXPECT_EQ(rgb[middle + 2], 0x80);
+    const viewer::Framebuffer picture = read_png(png);
+    ASSERT_EQ(picture.width, 1024);
+    EXPECT_EQ(picture.pixels[700u * 1024u + 900u], kTeal);
 }
 
 }  // namespace

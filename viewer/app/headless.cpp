@@ -189,7 +189,7 @@ std::variant<v1::Session, int> HeadlessRun::consented_session() {
     core::Result<v1::Session> session = core::make_error(core::Errc::unavailable, "");
     if (!options_.ticket.empty()) {
         const auto mode = options_.mode == "control" ? v1::CONTROL : v1::VIEW;
-        session = api_->request_session(options_.ticket, mode);
+        session = api_->request_session(options_.ticket, mode, options_.monitor);
         if (!session) return fail("asking for a session on " + options_.ticket + ": " + session.error().message);
         std::cerr << "lifeline-viewer: asked for a " << v1::SessionMode_Name(mode) << " session on " << options_.ticket
                   << " (" << session->id() << "); waiting for the user's answer\n";
@@ -469,6 +469,7 @@ std::string check_options(const HeadlessOptions& options) {
     }
     if (options.mode != "view" && options.mode != "control") return "--mode is view or control";
     if (options.mode_given && options.ticket.empty()) return "--mode goes with --ticket; a joined session has its own";
+    if (options.monitor && options.ticket.empty()) return "--monitor goes with --ticket; a joined session has its own";
     if (!(options.consent_timeout_seconds > 0)) return "--consent-timeout must be positive";
     if (!parse_encoding(options.encoding)) return "--encoding is tight, zrle or raw";
     if (options.quality < -1 || options.quality > 9) return "--quality is -1 (lossless) to 9";

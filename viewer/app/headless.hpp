@@ -2,6 +2,7 @@
 // for scripts, tests and support tooling.
 #pragma once
 
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -32,7 +33,8 @@ struct HeadlessOptions {
     std::string token_file;
     std::string ticket;
     std::string session_id;
-    std::string mode = "view";  // view | control, with --ticket
+    std::string mode = "view";   // view | control, with --ticket
+    std::optional<int> monitor;  // with --ticket: one monitor of the machine (SystemInfo.screens index)
     bool mode_given = false;
     double consent_timeout_seconds = 45;
     std::string encoding = "tight";  // tight | zrle | raw

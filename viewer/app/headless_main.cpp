@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
     app.add_option("--session", options.session_id, "join this already consented session")->type_name("ID");
     auto* mode =
         app.add_option("--mode", options.mode, "view or control (with --ticket; default view)")->type_name("MODE");
+    app.add_option("--monitor", options.monitor, "with --ticket: only this monitor of the machine (0, 1, ...)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 15));
     app.add_option("--consent-timeout", options.consent_timeout_seconds, "seconds to wait for the user's answer (45)")
         ->type_name("SECONDS");
     app.add_option("--encoding", options.encoding, "tight, zrle or raw (default tight)")->type_name("NAME");

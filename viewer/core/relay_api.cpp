@@ -165,11 +165,14 @@ core::Result<v1::LoginResponse> RelayApi::sign_in(const std::string& username, c
     return login;
 }
 
-core::Result<v1::Session> RelayApi::request_session(const std::string& ticket_number, v1::SessionMode mode) {
+core::Result<v1::Session> RelayApi::request_session(const std::string& ticket_number, v1::SessionMode mode,
+                                                    std::optional<int> monitor) {
     if (!is_path_token(ticket_number)) return invalid("not a ticket number: \"" + ticket_number + "\"");
     if (mode != v1::VIEW && mode != v1::CONTROL) return invalid("a session is VIEW or CONTROL");
+    if (monitor && *monitor < 0) return invalid("a monitor is an index from 0");
     v1::CreateSessionRequest request;
     request.set_mode(mode);
+    if (monitor) request.set_monitor(*monitor);
     return session_call("POST", "/tickets/" + ticket_number + "/sessions", to_json(request), 201);
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,7 +47,9 @@ public:
     const RelayEndpoint& relay() const { return relay_; }
 
     // POST /tickets/{number}/sessions: a REQUESTED session.
-    core::Result<v1::Session> request_session(const std::string& ticket_number, v1::SessionMode mode);
+    // `monitor`: an index into the machine's SystemInfo.screens; none: the whole desktop.
+    core::Result<v1::Session> request_session(const std::string& ticket_number, v1::SessionMode mode,
+                                              std::optional<int> monitor = std::nullopt);
     // GET /sessions/{id}.
     core::Result<v1::Session> get_session(const std::string& session_id);
     // Polls GET /sessions/{id} every `interval` until the session is no longer REQUESTED (the user answered, or the

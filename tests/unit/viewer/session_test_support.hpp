@@ -10,13 +10,13 @@
 #include "tests/support/agent_channel_client.hpp"
 #include "tests/support/agent_process.hpp"
 #include "tests/support/api_client.hpp"
+#include "tests/support/png_reader.hpp"
 #include "tests/support/relay_process.hpp"
 #include "tests/support/test_rfb_server.hpp"
 #include "viewer/core/rfb_client.hpp"
 #include "viewer/core/session_client.hpp"
 
 #include <gtest/gtest.h>
-#include <png.h>
 #include <rfb/rfb.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -191,22 +191,6 @@ inline v1::Session consented(viewer::RelayApi& api, TestMachine& machine, v1::Se
     EXPECT_TRUE(active) << active.error().message;
     EXPECT_EQ(active->state(), v1::Session::ACTIVE);
     return *active;
-}
-
-// Decodes an 8-bit RGB or RGBA PNG with libpng into 0x00RRGGBB pixels.
-inline viewer::Framebuffer read_png(const std::string& path) {
-    png_image image{};
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&image, path.c_str())) throw std::runtime_error("not a PNG: " + path);
-    image.format = PNG_FORMAT_RGB;
-    std::vector<png_byte> rgb(PNG_IMAGE_SIZE(image));
-    if (!png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr)) throw std::runtime_error("bad PNG: " + path);
-    viewer::Framebuffer picture{static_cast<int>(image.width), static_cast<int>(image.height), {}};
-    picture.pixels.resize(static_cast<std::size_t>(image.width) * image.height);
-    for (std::size_t i = 0; i < picture.pixels.size(); ++i) {
-        picture.pixels[i] = std::uint32_t{rgb[3 * i]} << 16 | std::uint32_t{rgb[3 * i + 1]} << 8 | rgb[3 * i + 2];
-    }
-    return picture;
 }
 
 // Polls `predicate` until it holds or `timeout` passes.
