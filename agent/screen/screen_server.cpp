@@ -149,6 +149,7 @@ struct ScreenServer::Impl {
     bool stopping = false;
     bool dead = false;  // mirrors !fatal_reason.empty() for serve()
     std::function<void(std::string)> on_gone;
+    std::function<void(bool, std::size_t)> on_clipboard;
 
     // input_mutex serialises every use of `input` with stop_input() and set_view_only(), so that
     // neither returns while an injection is under way. The flags are atomic for lock-free reads.
@@ -187,6 +188,7 @@ struct ScreenServer::Impl {
     void set_cursor(const CursorImage& image);
     void follow_pointer(bool force);
     void send_cut_text(const std::string& utf8);
+    void clipboard_crossed(bool to_machine, std::size_t bytes);  // tells on_clipboard
     void publish_stats();
     void hang_up(std::string reason);
     void client_gone(rfbClientPtr cl);
@@ -410,13 +412,17 @@ void ScreenServer::Impl::on_cut_text_utf8(char* text, int length, rfbClientPtr c
 void ScreenServer::Impl::take_cut_text(std::string utf8) {
     // Extended clipboard text carries its terminating NUL; nothing after a NUL is text anyway.
     if (const auto nul = utf8.find('\0'); nul != std::string::npos) utf8.resize(nul);
-    std::lock_guard lock(input_mutex);
-    if (!control_allowed()) {
-        ++input_dropped;
-        return;
+    const std::size_t bytes = utf8.size();
+    {
+        std::lock_guard lock(input_mutex);
+        if (!control_allowed()) {
+            ++input_dropped;
+            return;
+        }
+        clipboard->set_text(std::move(utf8));
+        ++input_events;
     }
-    clipboard->set_text(std::move(utf8));
-    ++input_events;
+    clipboard_crossed(true, bytes);
 }
 
 void ScreenServer::Impl::on_client_gone(rfbClientPtr cl) {
@@ -687,6 +693,7 @@ void ScreenServer::Impl::send_cut_text(const std::string& utf8) {
         std::string latin1 = utf8_to_latin1(utf8);
         rfbSendServerCutText(screen, latin1.data(), static_cast<int>(latin1.size()));
     }
+    clipboard_crossed(false, utf8.size());
 }
 
 void ScreenServer::Impl::publish_stats() {
@@ -778,6 +785,25 @@ void ScreenServer::stop_input() { impl_->stop_input(); }
 void ScreenServer::set_on_client_gone(std::function<void(std::string reason)> callback) {
     std::lock_guard lock(impl_->state_mutex);
     impl_->on_gone = std::move(callback);
+}
+
+void ScreenServer::set_on_clipboard(std::function<void(bool to_machine, std::size_t bytes)> callback) {
+    std::lock_guard lock(impl_->state_mutex);
+    impl_->on_clipboard = std::move(callback);
+}
+
+void ScreenServer::Impl::clipboard_crossed(bool to_machine, std::size_t bytes) {
+    std::function<void(bool, std::size_t)> callback;
+    {
+        std::lock_guard lock(state_mutex);
+        callback = on_clipboard;
+    }
+    if (!callback) return;
+    try {
+        callback(to_machine, bytes);
+    } catch (const std::exception& e) {
+        spdlog::error("agent: screen: on_clipboard threw: {}", e.what());
+    }
 }
 
 ScreenStats ScreenServer::stats() const {

@@ -62,6 +62,9 @@ public:
     // Called on the loop thread once for each viewer that serve() accepted, after it is gone; serve()
     // may be called again from inside. Replaces the previous callback.
     void set_on_client_gone(std::function<void(std::string reason)> callback);
+    // Called on the loop thread each time clipboard text crosses: the viewer's text went into this
+    // machine's clipboard (`to_machine`), or this machine's went to the viewer. Size only.
+    void set_on_clipboard(std::function<void(bool to_machine, std::size_t bytes)> callback);
 
     ScreenStats stats() const;
     // The served area: the framebuffer's size, which follows RandR changes.

@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
@@ -114,6 +115,13 @@ asio::awaitable<void> RemoteSession::run() {
     if (!screen) co_return finish("the screen cannot be shared: " + screen.error().message);
     screen_ = std::move(*screen);
     if (stopping_) co_return finish(stop_reason_);
+    screen_->set_on_clipboard([weak = weak_from_this(), executor = executor_](bool to_machine, std::size_t bytes) {
+        asio::post(executor, [weak, to_machine, bytes] {
+            auto session = weak.lock();
+            if (session && !session->finished_ && session->options_.on_clipboard)
+                session->options_.on_clipboard(to_machine, bytes);
+        });
+    });
     if (control_) screen_->set_view_only(false);
 
     std::string refused = co_await connect();

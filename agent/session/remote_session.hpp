@@ -15,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,8 @@ struct RemoteSessionOptions {
     std::string display;        // X display; empty = $DISPLAY
     int connect_attempts = 25;  // the relay may still be recording the consent: 409 is retried
     std::chrono::milliseconds connect_retry{200};
+    // Clipboard text crossed (see ScreenServer::set_on_clipboard); called on the I/O executor.
+    std::function<void(bool to_machine, std::uint64_t bytes)> on_clipboard;
 };
 
 class RemoteSession : public std::enable_shared_from_this<RemoteSession> {

@@ -100,6 +100,14 @@ void SessionDesk::grant(const v1::SessionRequest& request) {
     options.address = address_;
     options.authorization = "Bearer " + options_.config.device_id + "." + options_.config.device_secret;
     options.display = options_.display;
+    options.on_clipboard = [this, id = request.session_id()](bool to_machine, std::uint64_t bytes) {
+        v1::AgentToRelay message;
+        auto* transfer = message.mutable_clipboard_transfer();
+        transfer->set_session_id(id);
+        transfer->set_to_machine(to_machine);
+        transfer->set_bytes(static_cast<std::int64_t>(bytes));
+        if (!send_(message)) spdlog::warn("agent: session {}: clipboard transfer not reported: not connected", id);
+    };
     live_ = RemoteSession::start(executor_, pool_, tls_, std::move(options), request,
                                  [this, id = request.session_id()](const std::string&) {
                                      if (live_ && live_->id() == id) live_.reset();

@@ -320,6 +320,7 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
             }
             case v1::AgentToRelay::kSessionAnswer:
             case v1::AgentToRelay::kSessionEnded:
+            case v1::AgentToRelay::kClipboardTransfer:
                 if (session_events_) session_events_->on_session_message(device_id, message);
                 continue;  // answered through the session broker, not here
             default: break;

@@ -20,6 +20,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <filesystem>
 
@@ -203,6 +205,35 @@ void SessionBroker::on_session_message(const std::string& device_id, const v1::A
         if (!valid_session_id(ended.session_id())) return;
         std::string reason = ended.reason().empty() ? "the user stopped sharing" : ended.reason().substr(0, 200);
         asio::co_spawn(executor_, user_ended(device_id, ended.session_id(), std::move(reason)), asio::detached);
+    } else if (message.has_clipboard_transfer()) {
+        asio::co_spawn(executor_, clipboard_reported(device_id, message.clipboard_transfer()), asio::detached);
+    }
+}
+
+asio::awaitable<void> SessionBroker::clipboard_reported(std::string device_id, v1::ClipboardTransfer transfer) {
+    constexpr std::int64_t kMaxClipboard = std::int64_t{64} << 20;  // what the recording's parser follows
+    if (!valid_session_id(transfer.session_id()) || transfer.bytes() < 0 || transfer.bytes() > kMaxClipboard) co_return;
+    const auto now = api_.clock.now();
+    auto recorded = co_await api_.run([&]() -> core::Result<void> {
+        auto session = store_.get_session(transfer.session_id());
+        if (!session) return session.error();
+        if (session->device_id() != device_id) {
+            return core::make_error(core::Errc::permission_denied, "not this machine's session");
+        }
+        if (session->state() != v1::Session::ACTIVE) {
+            return core::make_error(core::Errc::conflict, "the session is not active");
+        }
+        const boost::json::object details{{"direction", transfer.to_machine() ? "to_machine" : "to_technician"},
+                                          {"bytes", transfer.bytes()}};
+        api_.audit.record(
+            store::Actor::device(device_id),
+            {"session.clipboard", session->ticket_number(), session->id(), device_id, boost::json::serialize(details)},
+            now);
+        return {};
+    });
+    if (!recorded) {
+        spdlog::warn("sessions: device={} clipboard report for {} ignored: {}", device_id, transfer.session_id(),
+                     recorded.error().message);
     }
 }
 

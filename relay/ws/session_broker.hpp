@@ -73,6 +73,7 @@ private:
     enum class Side { agent, viewer };
     boost::asio::awaitable<void> answer(std::string device_id, v1::SessionAnswer answer);
     boost::asio::awaitable<void> user_ended(std::string device_id, std::string id, std::string reason);
+    boost::asio::awaitable<void> clipboard_reported(std::string device_id, v1::ClipboardTransfer transfer);
     boost::asio::awaitable<void> expire_unanswered(std::string id);
     boost::asio::awaitable<void> run_pair(std::shared_ptr<Live> live);
     boost::asio::awaitable<void> pump(std::shared_ptr<Live> live, Side from);

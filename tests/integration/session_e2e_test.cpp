@@ -269,6 +269,27 @@ TEST_F(SessionEndToEndTest, the_technician_sees_the_screen_controls_it_after_an_
     type({'H', 'i', '!', ' ', 'A', '@', '#', '1'});
     EXPECT_EQ(desktop_->events(std::chrono::seconds(5), 22), "click@400,300 Hi! A@#1");
 
+    // Clipboard text the technician sends is in the audit log: direction and size, never the text.
+    ASSERT_TRUE(viewer.rfb().send_clipboard("ticket 42"));
+    ApiClient admin(relay_.client());
+    admin.login("admin", relay_.admin_password());
+    const std::string audit_query = "/api/v1/audit?session=" + requested->id() + "&action=session.clipboard";
+    net::HttpResponse clipboard_rows;
+    for (int i = 0; i < 100; ++i) {
+        clipboard_rows = admin.call("GET", audit_query);
+        if (clipboard_rows.body.find("session.clipboard") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    v1::AuditPage page;
+    from_json(clipboard_rows.body, page);
+    ASSERT_EQ(page.entries_size(), 1) << clipboard_rows.body;
+    EXPECT_EQ(page.entries(0).actor(), "device:" + agent_.device_id());
+    EXPECT_EQ(page.entries(0).ticket_number(), ticket);
+    const auto& details = page.entries(0).details().fields();
+    EXPECT_EQ(details.at("direction").string_value(), "to_machine");
+    EXPECT_EQ(details.at("bytes").number_value(), 9);
+    EXPECT_EQ(clipboard_rows.body.find("ticket 42"), std::string::npos) << "the text itself is not logged";
+
     // The user stops sharing: the viewer is cut off at once and the relay records it.
     ASSERT_EQ(agent_.command({"session", "end"}).exit_code, 0);
     EXPECT_TRUE(viewer.wait_closed(std::chrono::seconds(10)));

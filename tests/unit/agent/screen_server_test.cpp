@@ -36,6 +36,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef LIBVNCSERVER_HAVE_LIBJPEG
+extern "C" int tjDestroy(void* handle);  // TurboJPEG's, as libvncclient bundles it
+#endif
+
 namespace lifeline::agent::screen {
 namespace {
 
@@ -309,6 +313,14 @@ public:
         wake();
         if (thread_.joinable()) thread_.join();
         client_->sock = RFB_INVALID_SOCKET;  // closed below, by us
+        // libvncclient 0.9.14's cleanup leaves the remote cursor's buffers and the JPEG decoder behind.
+        std::free(client_->rcSource);
+        std::free(client_->rcMask);
+        client_->rcSource = client_->rcMask = nullptr;
+#ifdef LIBVNCSERVER_HAVE_LIBJPEG
+        if (client_->tjhnd != nullptr) tjDestroy(client_->tjhnd);
+        client_->tjhnd = nullptr;
+#endif
         rfbClientCleanup(client_);
         if (fd_ >= 0) ::close(fd_);
         ::close(wake_fd_);
@@ -459,6 +471,9 @@ private:
         ++self->cursor_shapes_;
         self->cursor_width_ = width;
         self->cursor_height_ = height;
+        // libvncclient 0.9.14 allocates a new mask for every shape without freeing the last one.
+        std::free(client->rcMask);
+        client->rcMask = nullptr;
     }
 
     int fd_;
@@ -859,18 +874,44 @@ TEST_F(ScreenServerTest, StopInputReleasesWhatIsHeldAndStopsForGood) {
 
 // ---- clipboard ----
 
+// What ScreenServer::set_on_clipboard reports, as "to_machine N" or "to_technician N".
+class ClipboardLog {
+public:
+    explicit ClipboardLog(ScreenServer& server) {
+        server.set_on_clipboard([state = state_](bool to_machine, std::size_t bytes) {
+            std::lock_guard lock(state->mutex);
+            state->entries.push_back(std::string(to_machine ? "to_machine " : "to_technician ") +
+                                     std::to_string(bytes));
+        });
+    }
+    std::vector<std::string> entries() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->entries;
+    }
+
+private:
+    struct State {
+        mutable std::mutex mutex;
+        std::vector<std::string> entries;
+    };
+    std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
 TEST_F(ScreenServerTest, ViewerCutTextBecomesTheXSelections) {
     start(with_control());
+    ClipboardLog crossed(*server_);
     Viewer& viewer = connect();
     viewer.cut_text("h\xe9llo");  // Latin-1, as RFB has it
     const Atom clipboard = ::XInternAtom(x(), "CLIPBOARD", False);
     ASSERT_TRUE(eventually([&] { return ::XGetSelectionOwner(x(), clipboard) != None; }));
     EXPECT_EQ(read_selection(x(), "CLIPBOARD"), "h\xc3\xa9llo");  // UTF-8, as X clients have it
     EXPECT_EQ(read_selection(x(), "PRIMARY"), "h\xc3\xa9llo");
+    EXPECT_EQ(crossed.entries(), std::vector<std::string>{"to_machine 6"}) << "reported for the audit log, in UTF-8";
 }
 
 TEST_F(ScreenServerTest, XClipboardReachesTheViewerOnlyWithControl) {
     start();
+    ClipboardLog crossed(*server_);
     Viewer& viewer = connect();
     {
         SelectionOwner owner(x(), "hidden");
@@ -881,6 +922,7 @@ TEST_F(ScreenServerTest, XClipboardReachesTheViewerOnlyWithControl) {
             },
             500ms);
         EXPECT_TRUE(viewer.cut_texts().empty()) << "a view-only viewer got the clipboard";
+        EXPECT_TRUE(crossed.entries().empty());
     }
     server_->set_view_only(false);
     SelectionOwner owner(x(),
@@ -891,6 +933,7 @@ TEST_F(ScreenServerTest, XClipboardReachesTheViewerOnlyWithControl) {
     EXPECT_EQ(viewer.cut_texts()[0],
               "gr\xfc\xdf"
               "e");  // Latin-1 for a classic viewer
+    EXPECT_EQ(crossed.entries(), std::vector<std::string>{"to_technician 7"});
 }
 
 // ---- geometry ----
