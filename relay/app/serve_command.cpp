@@ -140,11 +140,18 @@ int run_serve(const ServeOptions& options) {
             {config.recording_retention_days, static_cast<std::uint64_t>(config.recording_max_total_mb) << 20});
         retention.in_use = [&broker](const std::string& session_id) { return broker.recording_in_use(session_id); };
         // Deleting a recording is audited: a lead must be able to tell "never recorded" from "deleted by policy".
-        retention.on_deleted = [&audit, &clock](const std::string& session_id, const std::string& file,
-                                                std::uint64_t bytes) {
+        // The session keeps the recording's size and digest; its file name goes, so nothing links to a file
+        // that is no longer there.
+        retention.on_deleted = [&audit, &clock, &sessions](const std::string& session_id, const std::string& file,
+                                                           std::uint64_t bytes) {
             const boost::json::object details{{"file", file}, {"bytes", bytes}, {"reason", "retention policy"}};
             audit.record(store::Actor::system(),
                          {"recording.deleted", {}, session_id, {}, boost::json::serialize(details)}, clock.now());
+            (void)sessions.update_session(session_id, [&](v1::Session& s) -> core::Result<void> {
+                if (s.recording() != file) return core::make_error(core::Errc::conflict, "another file");
+                s.clear_recording();
+                return {};
+            });
         };
         retention.start();
         agents.set_session_events(&broker);

@@ -454,6 +454,42 @@ TEST_F(RecordingSessionTest, TheHeadlessViewerPlaysARecordingIntoAScreenshot) {
 
 // ---- configuration -----------------------------------------------------------------------------------------
 
+TEST_F(RecordingSessionTest, AnExpiredRecordingLeavesItsDigestOnTheSession) {
+    RelayApi api = signed_in("tina");
+    Live live = live_session(api, Encoding::raw);
+    ASSERT_TRUE(live.viewer);
+    ASSERT_TRUE(api.end_session(live.session.id()));
+    const v1::Session recorded = finished(api, live.session.id());
+    ASSERT_FALSE(recorded.recording().empty());
+    live.viewer.reset();
+
+    relay_.stop();
+    const std::string file = recording_path(live.session.id());
+    const auto long_ago = std::chrono::system_clock::now() - std::chrono::hours(24 * 40);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(long_ago.time_since_epoch()).count();
+    const timespec times[2] = {{seconds, 0}, {seconds, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
+    std::ofstream(relay_.data_dir() + "/relay.toml") << "[recording]\nretention_days = 30\n";
+    relay_.start({"--log-level", "info"});
+    reconnect();
+    EXPECT_TRUE(eventually([&] { return !fs::exists(file); })) << relay_.log();
+
+    RelayApi lead = signed_in("lena");
+    v1::Session after;
+    EXPECT_TRUE(eventually([&] {
+        auto now = lead.get_session(live.session.id());
+        if (now) after = *now;
+        return now && now->recording().empty();
+    })) << after.DebugString();
+    EXPECT_EQ(after.recording_sha256(), recorded.recording_sha256()) << "the digest stays as evidence";
+    EXPECT_EQ(after.recording_bytes(), recorded.recording_bytes());
+    EXPECT_EQ(tina_->call("GET", "/api/v1/sessions/" + live.session.id() + "/recording").status, 404u);
+    auto timeline = tina_->call("GET", "/api/v1/tickets/" + machine_.ticket + "/timeline");
+    ASSERT_EQ(timeline.status, 200u) << timeline.body;
+    EXPECT_EQ(timeline.body.find(R"("recordingUrl":"/)"), std::string::npos)
+        << "no link to a deleted file: " << timeline.body;
+}
+
 TEST_F(RecordingSessionTest, RecordingCanBeSwitchedOffAndOldRecordingsExpire) {
     relay_.stop();
     // An old recording, from an earlier session.
