@@ -304,6 +304,16 @@ Json bulk_json(const Window& w, const Traffic& traffic, const RelayBenchOptions&
         .integer("errors", traffic.counters().errors);
 }
 
+// Paces every connection at options.rate_mbit (in ten ticks a second), measures after a 2 s warm-up, stops.
+Window paced_window(Traffic& traffic, pid_t relay, const RelayBenchOptions& options) {
+    const auto per_tick = static_cast<std::size_t>(options.rate_mbit * 1e6 / 8 / 10);
+    traffic.start_paced(per_tick, static_cast<std::size_t>(options.frame_bytes),
+                        Clock::now() + std::chrono::seconds(options.seconds + 3));
+    Window window = measure(traffic, relay, std::chrono::seconds(2), options.seconds);
+    traffic.stop();
+    return window;
+}
+
 Json concurrent_json(const Window& w, const Traffic& traffic, const RelayBenchOptions& options, int open,
                      double rss_before) {
     const double per_session_kib = open > 0 ? (w.relay_rss_mib - rss_before) * 1024.0 / open : 0.0;
@@ -388,11 +398,7 @@ Json concurrent_lifeline(const RelayBenchOptions& options) {
     auto [open, error] = open_session_sockets(traffic, relay, machines.sessions, token);
     std::fprintf(stderr, "relay bench: lifeline concurrent, %d sessions open, %d s at %.1f Mbit/s each\n", open,
                  options.seconds, options.rate_mbit);
-    const auto per_tick = static_cast<std::size_t>(options.rate_mbit * 1e6 / 8 / 10);
-    traffic.start_paced(per_tick, static_cast<std::size_t>(options.frame_bytes),
-                        Clock::now() + std::chrono::seconds(options.seconds + 3));
-    auto window = measure(traffic, relay.pid(), std::chrono::seconds(2), options.seconds);
-    traffic.stop();
+    auto window = paced_window(traffic, relay.pid(), options);
     relay.stop();
     std::string first_error = !machines.first_error.empty() ? machines.first_error : error;
     return concurrent_json(window, traffic, options, open, rss_before)
@@ -472,11 +478,7 @@ Json concurrent_websockify(const RelayBenchOptions& options, const Peer& peer) {
     const double setup_seconds = std::chrono::duration<double>(Clock::now() - setup_started).count();
     std::fprintf(stderr, "relay bench: websockify concurrent, %d connections open, %d s at %.1f Mbit/s each\n", open,
                  options.seconds, options.rate_mbit);
-    const auto per_tick = static_cast<std::size_t>(options.rate_mbit * 1e6 / 8 / 10);
-    traffic.start_paced(per_tick, static_cast<std::size_t>(options.frame_bytes),
-                        Clock::now() + std::chrono::seconds(options.seconds + 3));
-    auto window = measure(traffic, websockify.pid(), std::chrono::seconds(2), options.seconds);
-    traffic.stop();
+    auto window = paced_window(traffic, websockify.pid(), options);
     const double pss_per_session_kib = open > 0 ? (window.relay_pss_mib - usage_before.pss_mib) * 1024.0 / open : 0.0;
     return peer_fields(concurrent_json(window, traffic, options, open, rss_before), websockify, window)
         .num("relay_pss_mib_before", usage_before.pss_mib, 1)

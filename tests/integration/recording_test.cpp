@@ -200,12 +200,6 @@ protected:
 
 // ---- the recording and its playback ------------------------------------------------------------------------
 
-struct EncodingCase {
-    const char* name;
-    Encoding encoding;
-    int quality;
-};
-
 class RecordingFidelityTest : public RecordingSessionTest, public ::testing::WithParamInterface<EncodingCase> {};
 
 TEST_P(RecordingFidelityTest, PlaybackEndsOnTheLiveViewersLastPicture) {
@@ -258,13 +252,7 @@ TEST_P(RecordingFidelityTest, PlaybackEndsOnTheLiveViewersLastPicture) {
     EXPECT_GE(played->updates, 4u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, RecordingFidelityTest,
-                         ::testing::Values(EncodingCase{"raw", Encoding::raw, 6},
-                                           EncodingCase{"zrle", Encoding::zrle, 6},
-                                           EncodingCase{"tight_lossless", Encoding::tight, -1}),
-                         [](const ::testing::TestParamInfo<EncodingCase>& test) {
-                             return std::string(test.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Encodings, RecordingFidelityTest, exact_encodings(), encoding_case_name);
 
 // Lossy tight (JPEG): the live picture is not the machine's, but playback decodes the same bytes the same way.
 TEST_F(RecordingSessionTest, PlaybackOfLossyTightEqualsTheLiveViewersPicture) {

@@ -83,12 +83,6 @@ protected:
 
 // ---- the picture -------------------------------------------------------------------------------------------
 
-struct EncodingCase {
-    const char* name;
-    Encoding encoding;
-    int quality;
-};
-
 class ViewerSessionPictureTest : public ViewerSessionTest, public ::testing::WithParamInterface<EncodingCase> {};
 
 TEST_P(ViewerSessionPictureTest, DecodesTheServedPictureExactlyThroughTheRelay) {
@@ -119,13 +113,7 @@ TEST_P(ViewerSessionPictureTest, DecodesTheServedPictureExactlyThroughTheRelay) 
     EXPECT_EQ(viewer->session_id(), session.id());
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, ViewerSessionPictureTest,
-                         ::testing::Values(EncodingCase{"raw", Encoding::raw, 6},
-                                           EncodingCase{"zrle", Encoding::zrle, 6},
-                                           EncodingCase{"tight_lossless", Encoding::tight, -1}),
-                         [](const ::testing::TestParamInfo<EncodingCase>& test) {
-                             return std::string(test.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Encodings, ViewerSessionPictureTest, exact_encodings(), encoding_case_name);
 
 // ---- input -------------------------------------------------------------------------------------------------
 

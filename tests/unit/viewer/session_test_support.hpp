@@ -193,6 +193,21 @@ inline v1::Session consented(viewer::RelayApi& api, TestMachine& machine, v1::Se
     return *active;
 }
 
+// An encoding the viewer offers, for parameterised tests.
+struct EncodingCase {
+    const char* name;
+    viewer::Encoding encoding;
+    int quality;  // -1: tight without JPEG
+};
+
+// The encodings whose picture is the server's exactly: raw, zrle and tight without JPEG.
+inline auto exact_encodings() {
+    return ::testing::Values(EncodingCase{"raw", viewer::Encoding::raw, 6},
+                             EncodingCase{"zrle", viewer::Encoding::zrle, 6},
+                             EncodingCase{"tight_lossless", viewer::Encoding::tight, -1});
+}
+inline std::string encoding_case_name(const ::testing::TestParamInfo<EncodingCase>& test) { return test.param.name; }
+
 // Polls `predicate` until it holds or `timeout` passes.
 inline bool eventually(const std::function<bool()>& predicate,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
