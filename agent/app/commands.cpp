@@ -1,4 +1,4 @@
-// enroll (HTTPS with the pinned CA), run (the daemon), help and status (the local socket), sysinfo.
+// enroll (HTTPS with the pinned CA), run (the daemon), help, status and chat (the local socket), sysinfo.
 #include "agent/app/commands.hpp"
 
 #include "agent/local/local_client.hpp"
@@ -13,9 +13,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 namespace lifeline::agent::app {
@@ -334,6 +336,84 @@ int run_session_end(const SessionCommandOptions& options) {
     v1::LocalRequest request;
     request.mutable_stop_sharing();
     return call_daemon("session end", options.config_file, request);
+}
+
+namespace {
+
+void print_chat(const v1::ChatMessage& message, bool json) {
+    if (json) {
+        std::string out;
+        (void)google::protobuf::util::MessageToJsonString(message, &out);
+        std::cout << out << "\n";
+    } else {
+        std::cout << "[" << TimeUtil::ToString(message.sent_at()).substr(0, 19) << "] " << message.author()
+                  << (message.from_user() ? " (you)" : "") << ": " << message.text() << "\n";
+    }
+    std::cout.flush();
+}
+
+}  // namespace
+
+int run_chat(const ChatOptions& options) {
+    auto config = load_or_complain(config_path(options.config_file));
+    if (!config) return 2;
+    auto connect = [&]() -> core::Result<LocalClient> {
+        auto client = LocalClient::connect(config->socket_path);
+        if (!client) std::cerr << "lifeline-agent chat: " << client.error().message << "\n";
+        return client;
+    };
+    // Watching starts before the history is read, so nothing written in between is missed.
+    std::optional<LocalClient> watcher;
+    if (options.follow) {
+        auto connected = connect();
+        if (!connected) return 3;
+        watcher.emplace(std::move(*connected));
+        v1::LocalRequest watch;
+        watch.mutable_watch();
+        if (auto sent = watcher->send(watch, kStatusTimeout); !sent) {
+            std::cerr << "lifeline-agent chat: " << sent.error().message << "\n";
+            return 1;
+        }
+    }
+    auto client = connect();
+    if (!client) return 3;
+    v1::LocalRequest request;
+    if (!options.send.empty()) {
+        request.mutable_chat_send()->set_ticket_number(options.ticket);
+        request.mutable_chat_send()->set_text(options.send);
+    } else {
+        request.mutable_chat_history()->set_ticket_number(options.ticket);
+    }
+    auto response = client->call(request, kStatusTimeout);
+    if (!response || response->has_error() || !response->has_chat()) {
+        std::cerr << "lifeline-agent chat: "
+                  << (!response               ? response.error().message
+                      : response->has_error() ? response->error().message()
+                                              : "unexpected answer")
+                  << "\n";
+        return response && response->has_error() &&
+                       response->error().code() == core::errc_name(core::Errc::invalid_argument)
+                   ? 2
+                   : 1;
+    }
+    std::int64_t last_id = 0;
+    for (const auto& message : response->chat().messages()) {
+        print_chat(message, options.json);
+        last_id = std::max(last_id, message.id());
+    }
+    if (!watcher) return 0;
+    for (;;) {
+        auto event = watcher->receive(std::chrono::hours(1));
+        if (!event) {
+            std::cerr << "lifeline-agent chat: " << event.error().message << "\n";
+            return 1;
+        }
+        if (!*event || !(*event)->has_event() || !(*event)->event().has_chat()) continue;
+        const auto& message = (*event)->event().chat();
+        if (message.ticket_number() != options.ticket || message.id() <= last_id) continue;
+        last_id = message.id();
+        print_chat(message, options.json);
+    }
 }
 
 }  // namespace lifeline::agent::app

@@ -47,6 +47,15 @@ struct SessionCommandOptions {
     std::string session_id;
 };
 
+// `chat`: the ticket's chat with the helpdesk; send a line, or follow it as it happens.
+struct ChatOptions {
+    std::string config_file;
+    std::string ticket;
+    std::string send;
+    bool follow = false;
+    bool json = false;
+};
+
 // Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 the daemon is not running.
 int run_enroll(const EnrollOptions& options);
 int run_daemon(const RunOptions& options, MachineServices machine);
@@ -55,5 +64,6 @@ int run_status(const StatusOptions& options);
 int run_sysinfo(MachineServices machine);
 int run_consent(const SessionCommandOptions& options);
 int run_session_end(const SessionCommandOptions& options);
+int run_chat(const ChatOptions& options);
 
 }  // namespace lifeline::agent::app

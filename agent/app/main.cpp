@@ -61,8 +61,15 @@ int main(int argc, char** argv) {
     auto* session_end_cmd = session_cmd->add_subcommand("end", "stop sharing the screen now");
     session_cmd->require_subcommand(1);
 
+    ChatOptions chat;
+    auto* chat_cmd = app.add_subcommand("chat", "talk with the helpdesk about a ticket: print, send, follow");
+    chat_cmd->add_option("--ticket", chat.ticket, "ticket number, e.g. LL-000042")->required();
+    chat_cmd->add_option("--send", chat.send, "send this line to the technician");
+    chat_cmd->add_flag("--follow", chat.follow, "keep printing new messages until interrupted");
+    chat_cmd->add_flag("--json", chat.json, "one JSON object per message");
+
     // Subcommands accept --config after their name too: `lifeline-agent run --config F`.
-    for (auto* command : {enroll_cmd, run_cmd, help_cmd, status_cmd, consent_cmd, session_end_cmd}) {
+    for (auto* command : {enroll_cmd, run_cmd, help_cmd, status_cmd, consent_cmd, session_end_cmd, chat_cmd}) {
         command->add_option("--config", config_file, "config file");
     }
 
@@ -72,7 +79,8 @@ int main(int argc, char** argv) {
         int code = app.exit(e);
         return code == 0 ? 0 : 2;
     }
-    enroll.config_file = run.config_file = help.config_file = status.config_file = session.config_file = config_file;
+    enroll.config_file = run.config_file = help.config_file = status.config_file = session.config_file =
+        chat.config_file = config_file;
 
     MachineServices machine;
     machine.system_info = [] { return machine::collect_system_info({}); };
@@ -85,6 +93,7 @@ int main(int argc, char** argv) {
         if (*sysinfo_cmd) return run_sysinfo(machine);
         if (*consent_cmd) return run_consent(session);
         if (*session_end_cmd) return run_session_end(session);
+        if (*chat_cmd) return run_chat(chat);
     } catch (const std::exception& e) {
         std::cerr << "lifeline-agent: " << e.what() << "\n";
         return 1;

@@ -155,8 +155,20 @@ void Daemon::on_message(const v1::RelayToAgent& message) {
         case v1::RelayToAgent::kSessionRequest: sessions_->on_request(message.session_request()); break;
         case v1::RelayToAgent::kSessionEnded: sessions_->on_ended(message.session_ended()); break;
         case v1::RelayToAgent::kMyTickets:
-            answer("list:" + std::to_string(message.my_tickets().request_id()), message);
+            answer("req:" + std::to_string(message.my_tickets().request_id()), message);
             break;
+        case v1::RelayToAgent::kChatHistory:
+            answer("req:" + std::to_string(message.chat_history().request_id()), message);
+            break;
+        case v1::RelayToAgent::kChat: {
+            // The text goes to the user's watchers (the tray, `lifeline-agent chat --follow`), not to the log.
+            const auto& chat = message.chat();
+            spdlog::info("agent: {} wrote on {} ({} bytes)", chat.author(), chat.ticket_number(), chat.text().size());
+            v1::LocalEvent event;
+            *event.mutable_chat() = chat;
+            local_->notify(event);
+            break;
+        }
         case v1::RelayToAgent::kError: {
             const auto& error = message.error();
             spdlog::warn("agent: the relay answered {}: {}", error.code(), error.message());
@@ -164,7 +176,7 @@ void Daemon::on_message(const v1::RelayToAgent& message) {
                 if (is_final_refusal(error)) (void)queue_->remove(error.idempotency_key());
                 answer("help:" + error.idempotency_key(), message);
             } else if (error.request_id() != 0) {
-                answer("list:" + std::to_string(error.request_id()), message);
+                answer("req:" + std::to_string(error.request_id()), message);
             }
             break;
         }
@@ -195,6 +207,8 @@ asio::awaitable<v1::LocalResponse> Daemon::handle(const v1::LocalRequest& reques
         case v1::LocalRequest::kStatus: co_return co_await status();
         case v1::LocalRequest::kConsent: co_return sessions_->consent(request.consent());
         case v1::LocalRequest::kStopSharing: co_return sessions_->stop_sharing();
+        case v1::LocalRequest::kChatSend:
+        case v1::LocalRequest::kChatHistory: co_return co_await chat(request);
         default: co_return local_error(core::Errc::invalid_argument, "unknown request");
     }
 }
@@ -257,8 +271,37 @@ asio::awaitable<v1::LocalResponse> Daemon::status() {
     const std::int64_t id = next_request_id_++;
     ask.mutable_list_tickets()->set_request_id(id);
     if (!link_->send(ask)) co_return response;
-    auto reply = co_await wait_for("list:" + std::to_string(id), options_.status_wait);
+    auto reply = co_await wait_for("req:" + std::to_string(id), options_.status_wait);
     if (reply && reply->has_my_tickets()) *status->mutable_tickets() = reply->my_tickets().tickets();
+    co_return response;
+}
+
+asio::awaitable<v1::LocalResponse> Daemon::chat(const v1::LocalRequest& request) {
+    v1::AgentToRelay ask;
+    const std::int64_t id = next_request_id_++;
+    if (request.has_chat_send()) {
+        if (auto ok = core::check_chat_text(request.chat_send().text()); !ok) co_return local_error(ok.error());
+        *ask.mutable_chat_send() = request.chat_send();
+        ask.mutable_chat_send()->set_request_id(id);
+    } else {
+        *ask.mutable_chat_history() = request.chat_history();
+        ask.mutable_chat_history()->set_request_id(id);
+    }
+    // Chat is live: a message the technician cannot read now is not kept for later (Get help is).
+    if (!link_->send(ask)) {
+        co_return local_error(core::Errc::unavailable, "not connected to the helpdesk right now: nothing was sent");
+    }
+    auto reply = co_await wait_for("req:" + std::to_string(id), options_.help_wait);
+    if (!reply) co_return local_error(core::Errc::unavailable, "the helpdesk did not answer in time");
+    v1::LocalResponse response;
+    if (reply->has_error()) {
+        response.mutable_error()->set_code(reply->error().code());
+        response.mutable_error()->set_message(reply->error().message());
+    } else if (reply->has_chat_history()) {
+        *response.mutable_chat() = reply->chat_history();
+    } else {
+        co_return local_error(core::Errc::unavailable, "the helpdesk sent an unexpected answer");
+    }
     co_return response;
 }
 

@@ -1,6 +1,6 @@
 // `lifeline-agent run`: the daemon that ties the relay link, the on-disk help queue and the local
 // socket together. It opens tickets for the user (now, or from the queue once the relay is back),
-// uploads their screenshots, and answers status questions.
+// uploads their screenshots, answers status questions, and carries the user's chat both ways.
 //
 // Threads: one I/O thread runs everything on `io`; system info, screenshots and HTTPS uploads run
 // on a small pool and come back to it.
@@ -55,6 +55,7 @@ private:
     boost::asio::awaitable<v1::LocalResponse> handle(const v1::LocalRequest& request);
     boost::asio::awaitable<v1::LocalResponse> help(const v1::HelpRequest& request);
     boost::asio::awaitable<v1::LocalResponse> status();
+    boost::asio::awaitable<v1::LocalResponse> chat(const v1::LocalRequest& request);
     boost::asio::awaitable<v1::AgentHello> hello();
     boost::asio::awaitable<void> upload_screenshots();
     // Waits up to `timeout` for the relay's answer filed under `key`.

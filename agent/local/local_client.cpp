@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -96,20 +97,37 @@ LocalClient::~LocalClient() {
 
 core::Result<v1::LocalResponse> LocalClient::call(const v1::LocalRequest& request, std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
+    if (auto sent = send(request, timeout); !sent) return sent.error();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto response = receive(std::max(left, std::chrono::milliseconds(1)));
+    if (!response) return response.error();
+    if (!*response) return broken("did not answer in time");
+    return std::move(**response);
+}
+
+core::Result<void> LocalClient::send(const v1::LocalRequest& request, std::chrono::milliseconds timeout) {
     std::string frame = encode_local_frame(request);
     if (frame.size() - 4 > kMaxLocalFrame) return core::make_error(core::Errc::payload_too_large, "request too large");
-    if (!send_all(fd_, frame, deadline)) return broken("did not take the request");
+    if (!send_all(fd_, frame, Clock::now() + timeout)) return broken("did not take the request");
+    return {};
+}
+
+core::Result<std::optional<v1::LocalResponse>> LocalClient::receive(std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    if (!wait_ready(fd_, POLLIN, deadline)) return std::optional<v1::LocalResponse>{};
     unsigned char header[4];
-    if (!receive_exactly(fd_, reinterpret_cast<char*>(header), 4, deadline)) {
-        return broken("did not answer in time (or closed the connection)");
+    // Once a frame has begun, the rest of it is due within the same deadline or a second, whichever is later.
+    auto frame_deadline = std::max(deadline, Clock::now() + std::chrono::seconds(1));
+    if (!receive_exactly(fd_, reinterpret_cast<char*>(header), 4, frame_deadline)) {
+        return broken("closed the connection");
     }
     std::uint32_t size = decode_local_length(header);
     if (size > kMaxLocalFrame) return broken("sent an oversized answer");
     std::string body(size, '\0');
-    if (!receive_exactly(fd_, body.data(), size, deadline)) return broken("sent a truncated answer");
+    if (!receive_exactly(fd_, body.data(), size, frame_deadline)) return broken("sent a truncated answer");
     v1::LocalResponse response;
     if (!response.ParseFromString(body)) return broken("sent an unreadable answer");
-    return response;
+    return std::optional<v1::LocalResponse>(std::move(response));
 }
 
 }  // namespace lifeline::agent

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace lifeline::agent {
@@ -28,6 +29,10 @@ public:
 
     // One request, one response, within `timeout`.
     core::Result<v1::LocalResponse> call(const v1::LocalRequest& request, std::chrono::milliseconds timeout);
+    // The halves of call(), for a Watch connection: the daemon then sends events as they happen.
+    core::Result<void> send(const v1::LocalRequest& request, std::chrono::milliseconds timeout);
+    // The next frame; nullopt when none began within `timeout`; unavailable once the daemon hung up.
+    core::Result<std::optional<v1::LocalResponse>> receive(std::chrono::milliseconds timeout);
 
 private:
     explicit LocalClient(int fd) : fd_(fd) {}

@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <deque>
 #include <filesystem>
 
 namespace lifeline::agent {
@@ -25,9 +27,14 @@ using stream_protocol = asio::local::stream_protocol;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxConnections = 32;
 
+constexpr std::size_t kMaxPendingEvents = 256;  // a watcher this far behind is hung up on
+
 struct LocalServer::Connection {
-    explicit Connection(stream_protocol::socket s) : socket(std::move(s)) {}
+    explicit Connection(stream_protocol::socket s) : socket(std::move(s)), wake(socket.get_executor()) {}
     stream_protocol::socket socket;
+    bool watching = false;
+    std::deque<std::string> events;  // encoded frames for a watcher
+    asio::steady_timer wake;
 };
 
 namespace {
@@ -136,6 +143,10 @@ asio::awaitable<void> LocalServer::serve(std::shared_ptr<Connection> connection)
             co_await asio::async_write(socket, asio::buffer(out), kTuple);
             co_return;
         }
+        if (request.has_watch()) {
+            co_await watch(connection);
+            co_return;
+        }
         v1::LocalResponse response;
         try {
             response = co_await handler_(request);
@@ -146,6 +157,50 @@ asio::awaitable<void> LocalServer::serve(std::shared_ptr<Connection> connection)
         out = encode_local_frame(response);
         auto [write_error, written] = co_await asio::async_write(socket, asio::buffer(out), kTuple);
         if (write_error) co_return;
+    }
+}
+
+void LocalServer::notify(const v1::LocalEvent& event) {
+    v1::LocalResponse response;
+    *response.mutable_event() = event;
+    const std::string frame = encode_local_frame(response);
+    for (auto& weak : connections_) {
+        auto connection = weak.lock();
+        if (!connection || !connection->watching) continue;
+        if (connection->events.size() >= kMaxPendingEvents) {
+            spdlog::warn("agent: a local watcher stopped reading; hanging up on it");
+            boost::system::error_code ignored;
+            connection->socket.close(ignored);
+            continue;
+        }
+        connection->events.push_back(frame);
+        connection->wake.cancel();
+    }
+}
+
+asio::awaitable<void> LocalServer::watch(std::shared_ptr<Connection> connection) {
+    connection->watching = true;
+    // The watcher has nothing more to say: a byte from it, or its hang-up, ends the watch.
+    asio::co_spawn(
+        executor_,
+        [connection]() -> asio::awaitable<void> {
+            char byte;
+            co_await connection->socket.async_read_some(asio::buffer(&byte, 1), kTuple);
+            boost::system::error_code ignored;
+            connection->socket.close(ignored);
+            connection->wake.cancel();
+        },
+        asio::detached);
+    while (connection->socket.is_open()) {
+        if (connection->events.empty()) {
+            connection->wake.expires_at(asio::steady_timer::time_point::max());
+            co_await connection->wake.async_wait(kTuple);
+            continue;
+        }
+        std::string frame = std::move(connection->events.front());
+        connection->events.pop_front();
+        auto [error, written] = co_await asio::async_write(connection->socket, asio::buffer(frame), kTuple);
+        if (error) break;
     }
 }
 

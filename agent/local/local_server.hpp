@@ -28,11 +28,14 @@ public:
     core::Result<void> listen();
     // Stops accepting, closes open connections and removes the socket file.
     void close();
+    // Sends the event to every connection that asked to Watch.
+    void notify(const v1::LocalEvent& event);
 
 private:
     struct Connection;
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+    boost::asio::awaitable<void> watch(std::shared_ptr<Connection> connection);
 
     boost::asio::any_io_executor executor_;
     std::string socket_path_;

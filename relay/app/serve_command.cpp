@@ -1,12 +1,14 @@
 // `lifeline-relay serve`: wires config, store, auth and the HTTPS API together and runs until SIGTERM.
 #include "relay/app/commands.hpp"
 #include "relay/app/config.hpp"
+#include "relay/events/publishing_stores.hpp"
 #include "relay/http/api.hpp"
 #include "relay/http/server.hpp"
 #include "relay/recording/retention.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 #include "relay/ws/agent_hub.hpp"
+#include "relay/ws/event_stream.hpp"
 #include "relay/ws/session_api.hpp"
 #include "shared/core/log.hpp"
 #include "shared/net/tls.hpp"
@@ -94,9 +96,13 @@ int run_serve(const ServeOptions& options) {
     try {
         store::sqlite::Database db(database_path(options.data_dir), false);
         store::sqlite::SqliteUserStore users(db);
-        store::sqlite::SqliteTicketStore tickets(db);
+        store::sqlite::SqliteTicketStore ticket_rows(db);
         store::sqlite::SqliteDeviceStore devices(db);
-        store::sqlite::SqliteSessionStore sessions(db);
+        store::sqlite::SqliteSessionStore session_rows(db);
+        // Every committed change to tickets, chat and sessions reaches the staff's event streams.
+        events::EventBus event_bus;
+        events::PublishingTicketStore tickets(ticket_rows, event_bus);
+        events::PublishingSessionStore sessions(session_rows, event_bus);
         store::sqlite::SqliteAuditStore audit(db);
         core::SystemClock clock;
         auth::LoginThrottle throttle(
@@ -115,6 +121,8 @@ int run_serve(const ServeOptions& options) {
         http::register_agent_routes(router, api);
         http::register_attachment_routes(router, api);
         http::register_audit_routes(router, api);
+        http::register_chat_routes(router, api);
+        api.events = &event_bus;
 
         http::ServerOptions server_options;
         server_options.host = listen.host;
@@ -124,6 +132,7 @@ int run_serve(const ServeOptions& options) {
         server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
         http::HttpsServer server(io, tls, router, server_options);
         ws::AgentHub agents(api, ws::AgentHubOptions{});
+        ws::EventStream event_streams(api, event_bus, ws::EventStreamOptions{});
         api.presence = &agents;
         ws::SessionBrokerOptions broker_options;
         broker_options.idle_timeout = std::chrono::seconds(config.session_idle_timeout_seconds);
@@ -178,6 +187,12 @@ int run_serve(const ServeOptions& options) {
             asio::co_spawn(executor, broker.accept(std::move(stream), std::move(request), std::move(remote)),
                            log_failure("sessions: socket"));
         });
+        server.on_upgrade(
+            "/v1/events", [&event_streams, log_failure](auto&& stream, auto&& request, std::string remote) {
+                auto executor = stream.get_executor();
+                asio::co_spawn(executor, event_streams.accept(std::move(stream), std::move(request), std::move(remote)),
+                               log_failure("events: stream"));
+            });
         auto bound = server.listen();
         server.start();
 
@@ -187,6 +202,7 @@ int run_serve(const ServeOptions& options) {
             spdlog::info("relay: signal {} received; finishing in-flight requests", signal);
             server.shutdown();
             agents.shutdown();
+            event_streams.shutdown();
             broker.shutdown();
             retention.stop();
         });

@@ -85,11 +85,16 @@ v1::Timeline build_timeline(TimelineSources sources, std::int64_t now_ms) {
         v1::ConsentDecision decision;
         if (as_consent(row, decision)) *add(timeline, row.at(), "consent").mutable_consent() = std::move(decision);
     }
+    for (auto& message : sources.chat) {
+        auto& entry = add(timeline, message.sent_at(), "chat");
+        *entry.mutable_chat() = std::move(message);
+    }
 
-    // Same instant: a session is asked for before it is answered, and answered before it ends.
+    // Same instant: a session is asked for before it is answered, talked in, and ended.
     auto rank = [](const v1::TimelineEntry& e) {
         if (e.kind() == "consent") return 1;
-        if (e.kind() == "session_end") return 2;
+        if (e.kind() == "chat") return 2;
+        if (e.kind() == "session_end") return 3;
         return 0;
     };
     std::stable_sort(timeline.mutable_entries()->begin(), timeline.mutable_entries()->end(),

@@ -1,5 +1,5 @@
 // A ticket's timeline: its history, comments, attachments, the machine's system info when it asked
-// for help, its remote sessions and the user's consent decisions, merged in time order. Pure logic:
+// for help, its remote sessions, the user's consent decisions and the chat, merged in time order. Pure logic:
 // the HTTP handler reads the pieces from the stores.
 #pragma once
 
@@ -17,9 +17,10 @@ struct TimelineSources {
     v1::AttachmentList attachments;
     v1::SessionList sessions;
     std::vector<v1::AuditEntry> session_audit;  // the ticket's "session.*" audit rows, any order
+    std::vector<v1::ChatMessage> chat;
 };
 
-// Oldest first; entries at the same instant keep the order ticket, consent, session end. `now_ms`
+// Oldest first; entries at the same instant keep the order ticket, consent, chat, session end. `now_ms`
 // measures an active session's duration so far.
 v1::Timeline build_timeline(TimelineSources sources, std::int64_t now_ms);
 

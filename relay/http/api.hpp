@@ -15,6 +15,10 @@
 #include <chrono>
 #include <type_traits>
 
+namespace lifeline::relay::events {
+class EventBus;
+}
+
 namespace lifeline::relay::http {
 
 // Which devices hold a live control channel; implemented by the WebSocket hub.
@@ -24,6 +28,8 @@ public:
     virtual bool online(const std::string& device_id) = 0;
     // Drops the device's control channel at once (after a revocation). Any thread.
     virtual void disconnect(const std::string& device_id) = 0;
+    // Queues a frame for the device's channel; false when it is not connected. Any thread.
+    virtual bool send(const std::string& device_id, const v1::RelayToAgent& message) = 0;
 };
 
 // Remote sessions, as far as the ticket API needs them; implemented by the session broker.
@@ -45,6 +51,7 @@ struct ApiContext {
     std::chrono::seconds token_ttl{12 * 3600};
     DevicePresence* presence = nullptr;         // set once the hub exists
     SessionControl* session_control = nullptr;  // set once the session broker exists
+    events::EventBus* events = nullptr;         // staff event streams; changes to stores publish by themselves
 
     // Runs a blocking call on the pool and resumes the caller on its own executor (see core::offload
     // for why call sites pass reference-capturing lambdas).
@@ -90,6 +97,7 @@ void register_audit_routes(Router& router, ApiContext& api);
 void register_agent_routes(Router& router, ApiContext& api);
 void register_attachment_routes(Router& router, ApiContext& api);
 void register_timeline_routes(Router& router, ApiContext& api, store::SessionStore& sessions);
+void register_chat_routes(Router& router, ApiContext& api);
 
 // Handler helpers shared by the API areas.
 template <class T>

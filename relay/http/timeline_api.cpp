@@ -1,5 +1,5 @@
 // GET /api/v1/tickets/{number}/timeline: the ticket's history, comments, attachments, system info,
-// sessions and consent decisions in time order (relay/helpdesk/timeline), read in one go.
+// sessions, consent decisions and chat in time order (relay/helpdesk/timeline), read in one go.
 #include "relay/helpdesk/timeline.hpp"
 #include "relay/http/api.hpp"
 
@@ -13,6 +13,7 @@ namespace {
 
 constexpr int kAuditPage = 1000;
 constexpr int kMaxAuditRows = 20 * kAuditPage;  // far beyond any real ticket's sessions
+constexpr int kMaxChat = 10'000;
 
 core::Result<v1::Timeline> read_timeline(ApiContext& api, store::SessionStore& sessions, const std::string& number) {
     auto ticket = api.tickets.get_ticket(number);
@@ -23,7 +24,9 @@ core::Result<v1::Timeline> read_timeline(ApiContext& api, store::SessionStore& s
     auto comments = api.tickets.list_comments(number, true);
     auto attachments = api.tickets.list_attachments(number);
     auto ticket_sessions = sessions.ticket_sessions(number);
+    auto chat = api.tickets.list_chat(number, {}, kMaxChat);
     if (!history) return history.error();
+    if (!chat) return chat.error();
     if (!comments) return comments.error();
     if (!attachments) return attachments.error();
     if (!ticket_sessions) return ticket_sessions.error();
@@ -31,6 +34,7 @@ core::Result<v1::Timeline> read_timeline(ApiContext& api, store::SessionStore& s
     sources.comments = std::move(*comments);
     sources.attachments = std::move(*attachments);
     sources.sessions = std::move(*ticket_sessions);
+    sources.chat = std::move(*chat);
     if (sources.sessions.sessions_size() > 0) {
         store::AuditQuery query;
         query.ticket = sources.ticket.number();

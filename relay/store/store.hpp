@@ -132,6 +132,16 @@ struct TicketEventDraft {
 // ticket in place and lists the history entries; an error leaves the ticket untouched.
 using TicketMutation = std::function<core::Result<void>(v1::Ticket& ticket, std::vector<TicketEventDraft>& events)>;
 
+// A chat line to store. With `device_id` set, the ticket must have been opened from that device.
+struct NewChatMessage {
+    std::string ticket_number;
+    std::string author;  // as shown
+    bool from_user = false;
+    std::string text;
+    std::string device_id;
+    Actor actor;
+};
+
 struct TicketQuery {
     std::vector<v1::Ticket::Status> statuses;  // empty: any
     std::optional<v1::Priority> priority;
@@ -162,6 +172,13 @@ public:
     virtual core::Result<v1::Attachment> add_attachment(const std::string& number, const v1::Attachment& meta,
                                                         const std::string& data, core::SystemTime now) = 0;
     virtual core::Result<v1::AttachmentList> list_attachments(const std::string& number) = 0;
+
+    // Stores the message with the ticket's live session (if any) and its "chat.message" audit row.
+    // not_found for an unknown ticket (or another device's); conflict once it is closed.
+    virtual core::Result<v1::ChatMessage> add_chat_message(const NewChatMessage& message, core::SystemTime now) = 0;
+    // The ticket's latest `limit` messages, oldest first; with `device_id`, only that device's ticket.
+    virtual core::Result<std::vector<v1::ChatMessage>> list_chat(const std::string& number,
+                                                                 const std::string& device_id, int limit) = 0;
     // The attachment's description and bytes; not_found unless it belongs to that ticket.
     virtual core::Result<std::pair<v1::Attachment, std::string>> get_attachment(const std::string& number,
                                                                                 std::int64_t id) = 0;

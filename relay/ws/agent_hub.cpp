@@ -1,6 +1,7 @@
 // Control-channel sessions: authentication at the upgrade, the frame loop, presence.
 #include "relay/ws/agent_hub.hpp"
 
+#include "relay/events/event_bus.hpp"
 #include "relay/helpdesk/inventory.hpp"
 #include "relay/helpdesk/ticket_rules.hpp"
 #include "relay/ws/upgrade.hpp"
@@ -70,7 +71,28 @@ core::Result<void> check_open_ticket(const v1::OpenTicket& request) {
     return http::check_text("category", request.category(), 64, false);
 }
 
+v1::RelayToAgent chat_history(std::int64_t request_id, const std::string& number,
+                              std::vector<v1::ChatMessage> messages) {
+    v1::RelayToAgent out;
+    auto* history = out.mutable_chat_history();
+    history->set_request_id(request_id);
+    history->set_ticket_number(number);
+    for (auto& m : messages)
+        *history->add_messages() = std::move(m);
+    return out;
+}
+
 }  // namespace
+
+void AgentHub::publish_presence(const v1::Device& device, bool online) {
+    if (!api_.events) return;
+    v1::StaffEvent event;
+    auto* status = event.mutable_device();
+    status->set_device_id(device.id());
+    status->set_online(online);
+    status->set_hostname(device.hostname());
+    api_.events->publish(event);
+}
 
 AgentHub::AgentHub(http::ApiContext& api, AgentHubOptions options) : api_(api), options_(std::move(options)) {}
 
@@ -236,6 +258,7 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
     if (replaced) close_session(replaced);
     spdlog::info("agents: device={} hostname={} connected from {}", device_id, session->device.hostname(),
                  session->remote);
+    publish_presence(session->device, true);
 
     auto& ws = session->ws;
     asio::co_spawn(ws.get_executor(), write_loop(session), asio::detached);
@@ -318,6 +341,40 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
                 }
                 break;
             }
+            case v1::AgentToRelay::kChatSend: {
+                const auto& send = message.chat_send();
+                if (auto ok = core::check_chat_text(send.text()); !ok) {
+                    answer = protocol_error(ok.error().code, ok.error().message, {}, send.request_id());
+                    break;
+                }
+                store::NewChatMessage chat;
+                chat.ticket_number = send.ticket_number();
+                const auto& user = session->device.system_info().user();
+                chat.author = user.empty() ? session->device.hostname() : user;
+                chat.from_user = true;
+                chat.text = send.text();
+                chat.device_id = device_id;
+                chat.actor = store::Actor::device(device_id, session->remote);
+                auto now = api_.clock.now();
+                auto stored = co_await api_.run([&] { return api_.tickets.add_chat_message(chat, now); });
+                if (!stored) {
+                    answer = protocol_error(stored.error().code, stored.error().message, {}, send.request_id());
+                    break;
+                }
+                answer = chat_history(send.request_id(), stored->ticket_number(), {std::move(*stored)});
+                break;
+            }
+            case v1::AgentToRelay::kChatHistory: {
+                const auto& ask = message.chat_history();
+                const std::string& number = ask.ticket_number();
+                auto messages = co_await api_.run([&] { return api_.tickets.list_chat(number, device_id, 500); });
+                if (!messages) {
+                    answer = protocol_error(messages.error().code, messages.error().message, {}, ask.request_id());
+                    break;
+                }
+                answer = chat_history(ask.request_id(), number, std::move(*messages));
+                break;
+            }
             case v1::AgentToRelay::kSessionAnswer:
             case v1::AgentToRelay::kSessionEnded:
             case v1::AgentToRelay::kClipboardTransfer:
@@ -336,6 +393,7 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
         if (it != sessions_.end() && it->second.lock() == session) sessions_.erase(it);
     }
     if (session_events_) session_events_->on_device_offline(device_id);
+    if (!online(device_id)) publish_presence(session->device, false);
     auto now = api_.clock.now();
     co_await api_.run([&] { api_.devices.record_last_seen(device_id, now); });
 }

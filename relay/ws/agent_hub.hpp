@@ -49,7 +49,7 @@ public:
     bool online(const std::string& device_id) override;
     void disconnect(const std::string& device_id) override;
     // Queues a frame for the device's channel; false when it is not connected. Any thread.
-    bool send(const std::string& device_id, const v1::RelayToAgent& message);
+    bool send(const std::string& device_id, const v1::RelayToAgent& message) override;
     // Before any agent connects.
     void set_session_events(SessionEvents* events) { session_events_ = events; }
     std::size_t connected_count();
@@ -61,6 +61,7 @@ private:
     boost::asio::awaitable<void> serve(std::shared_ptr<Session> session);
     boost::asio::awaitable<void> write_loop(std::shared_ptr<Session> session);
     void close_session(const std::shared_ptr<Session>& session);
+    void publish_presence(const v1::Device& device, bool online);
 
     http::ApiContext& api_;
     AgentHubOptions options_;

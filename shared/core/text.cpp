@@ -49,4 +49,11 @@ Result<void> check_text(std::string_view field, std::string_view value, std::siz
     return {};
 }
 
+Result<void> check_chat_text(std::string_view text) {
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        return make_error(Errc::invalid_argument, "a chat message needs some text");
+    }
+    return check_text("text", text, kMaxChatText, true);
+}
+
 }  // namespace lifeline::core

@@ -13,4 +13,9 @@ namespace lifeline::core {
 // `multiline`). The error names `field`.
 Result<void> check_text(std::string_view field, std::string_view value, std::size_t max, bool multiline);
 
+// A chat line between a technician and a user: 1 to kMaxChatText bytes of UTF-8, not only blanks;
+// newlines and tabs allowed. The agent checks before sending, the relay before storing.
+inline constexpr std::size_t kMaxChatText = 4000;
+Result<void> check_chat_text(std::string_view text);
+
 }  // namespace lifeline::core

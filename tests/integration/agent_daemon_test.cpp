@@ -1,5 +1,7 @@
 // The real agent against the real relay: enroll, run, "Get help" with system info and a
-// screenshot, status, wrong pins, relay crashes with a queued request, and revocation.
+// screenshot, status, chat with the technician, wrong pins, relay crashes with a queued request,
+// and revocation.
+#include "agent/local/local_client.hpp"
 #include "tests/support/agent_process.hpp"
 #include "tests/support/api_client.hpp"
 #include "tests/support/xvfb_process.hpp"
@@ -79,6 +81,59 @@ TEST_F(AgentDaemonTest, get_help_opens_a_ticket_with_the_machines_system_info) {
     ASSERT_EQ(status.exit_code, 0) << status.err;
     EXPECT_NE(status.out.find("connected"), std::string::npos) << status.out;
     EXPECT_NE(status.out.find(number.str() + "  new  Printer jams on every page"), std::string::npos) << status.out;
+}
+
+TEST_F(AgentDaemonTest, the_user_chats_with_the_technician_through_the_daemon) {
+    AgentProcess agent;
+    enroll_and_start(agent, "machine-chat");
+    auto help = agent.command({"help", "--subject", "VPN drops every hour"});
+    ASSERT_EQ(help.exit_code, 0) << help.err << agent.log();
+    std::smatch found;
+    ASSERT_TRUE(std::regex_search(help.out, found, std::regex("LL-\\d{6}"))) << help.out;
+    const std::string number = found.str();
+
+    // The tray's way of hearing the technician: a Watch connection on the local socket.
+    auto watcher = agent::LocalClient::connect(agent.socket_path());
+    ASSERT_TRUE(watcher) << watcher.error().message;
+    v1::LocalRequest watch;
+    watch.mutable_watch();
+    ASSERT_TRUE(watcher->send(watch, std::chrono::seconds(5)));
+    EXPECT_FALSE(watcher->receive(std::chrono::milliseconds(200)).value().has_value()) << "nothing happened yet";
+
+    auto written =
+        admin_->call("POST", "/api/v1/tickets/" + number + "/chat", R"({"text":"Which VPN client do you use?"})");
+    ASSERT_EQ(written.status, 201u) << written.body;
+    auto event = watcher->receive(std::chrono::seconds(10));
+    ASSERT_TRUE(event && *event) << agent.log();
+    ASSERT_TRUE((*event)->event().has_chat()) << (*event)->DebugString();
+    EXPECT_EQ((*event)->event().chat().text(), "Which VPN client do you use?");
+    EXPECT_EQ((*event)->event().chat().ticket_number(), number);
+
+    auto sent = agent.command({"chat", "--ticket", number, "--send", "The built-in one, since Monday"});
+    ASSERT_EQ(sent.exit_code, 0) << sent.err << agent.log();
+    v1::ChatList list;
+    from_json(admin_->call("GET", "/api/v1/tickets/" + number + "/chat").body, list);
+    ASSERT_EQ(list.messages_size(), 2);
+    EXPECT_TRUE(list.messages(1).from_user());
+    EXPECT_EQ(list.messages(1).text(), "The built-in one, since Monday");
+
+    auto shown = agent.command({"chat", "--ticket", number});
+    ASSERT_EQ(shown.exit_code, 0) << shown.err;
+    EXPECT_NE(shown.out.find("Which VPN client do you use?"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("(you): The built-in one, since Monday"), std::string::npos) << shown.out;
+
+    auto unknown = agent.command({"chat", "--ticket", "LL-999999", "--send", "hello"});
+    EXPECT_EQ(unknown.exit_code, 1);
+    EXPECT_NE(unknown.err.find("no ticket LL-999999"), std::string::npos) << unknown.err;
+    auto blank = agent.command({"chat", "--ticket", number, "--send", "   "});
+    EXPECT_EQ(blank.exit_code, 2) << blank.err;
+
+    // Chat is live: with the relay gone nothing is sent, and the user is told so.
+    relay_.kill();
+    agent.wait_connected(false);
+    auto offline = agent.command({"chat", "--ticket", number, "--send", "are you there?"});
+    EXPECT_EQ(offline.exit_code, 1);
+    EXPECT_NE(offline.err.find("not connected"), std::string::npos) << offline.err;
 }
 
 TEST_F(AgentDaemonTest, a_screenshot_of_the_display_is_attached_to_the_ticket) {

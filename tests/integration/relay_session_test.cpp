@@ -44,28 +44,13 @@ protected:
         return client;
     }
 
-    // A machine on its control channel with a Get-help ticket that tina has claimed.
-    struct Machine {
-        v1::EnrollResponse credential;
-        std::unique_ptr<AgentChannelClient> channel;
-        std::string ticket;
-    };
+    using Machine = ChannelMachine;
 
+    // A machine on its control channel with a Get-help ticket that tina has claimed.
     Machine machine_with_ticket(const std::string& machine_id, bool claim = true) {
-        Machine m;
-        m.credential = enroll_device(relay_, machine_id);
-        m.channel = std::make_unique<AgentChannelClient>(relay_.port(), relay_.ca_file());
-        EXPECT_EQ(m.channel->connect(m.credential.device_id(), m.credential.device_secret()), 101u);
-        v1::AgentToRelay hello;
-        hello.mutable_hello()->mutable_system_info()->set_hostname("pc-" + machine_id);
-        m.channel->send(hello);
-        v1::AgentToRelay open;
-        open.mutable_open_ticket()->set_idempotency_key("key-" + machine_id);
-        open.mutable_open_ticket()->set_subject("Printer offline");
-        m.channel->send(open);
-        auto opened = m.channel->receive();
-        EXPECT_TRUE(opened.has_ticket_opened()) << opened.DebugString();
-        m.ticket = opened.ticket_opened().number();
+        v1::SystemInfo info;
+        info.set_hostname("pc-" + machine_id);
+        auto m = testing::machine_with_ticket(relay_, machine_id, info, "Printer offline");
         if (claim) {
             EXPECT_EQ(tina_->call("POST", "/api/v1/tickets/" + m.ticket + "/claim").status, 200u);
         }

@@ -3,10 +3,12 @@
 #pragma once
 
 #include "lifeline.pb.h"
+#include "tests/support/relay_process.hpp"
 #include "tests/support/ws_test_client.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace lifeline::testing {
@@ -32,5 +34,15 @@ public:
 private:
     WsTestClient ws_;
 };
+
+// A machine enrolled through the API, on its control channel, that said hello with `info` and
+// opened a Get-help ticket (idempotency key "key-MACHINE").
+struct ChannelMachine {
+    v1::EnrollResponse credential;
+    std::unique_ptr<AgentChannelClient> channel;
+    std::string ticket;
+};
+ChannelMachine machine_with_ticket(const RelayProcess& relay, const std::string& machine_id, const v1::SystemInfo& info,
+                                   const std::string& subject);
 
 }  // namespace lifeline::testing

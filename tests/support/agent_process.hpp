@@ -37,6 +37,7 @@ public:
 
     const std::string& config_file() const { return config_; }
     const std::string& state_dir() const { return state_dir_; }
+    const std::string& socket_path() const { return socket_; }
     std::string device_id() const;
     std::string log() const;
 

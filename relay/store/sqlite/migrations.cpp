@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -181,6 +181,19 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
+    // 7: chat between a ticket's staff and the user of its machine.
+    R"sql(
+CREATE TABLE chat_messages (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+    author     TEXT NOT NULL,
+    from_user  INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    session_id TEXT NOT NULL DEFAULT '',
+    sent_at    INTEGER NOT NULL
+);
+CREATE INDEX chat_ticket ON chat_messages(ticket_id, id);
 )sql",
 };
 

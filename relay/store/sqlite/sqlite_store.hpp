@@ -43,6 +43,9 @@ public:
     core::Result<v1::AttachmentList> list_attachments(const std::string& number) override;
     core::Result<std::pair<v1::Attachment, std::string>> get_attachment(const std::string& number,
                                                                         std::int64_t id) override;
+    core::Result<v1::ChatMessage> add_chat_message(const NewChatMessage& message, core::SystemTime now) override;
+    core::Result<std::vector<v1::ChatMessage>> list_chat(const std::string& number, const std::string& device_id,
+                                                         int limit) override;
 
 private:
     Database& db_;

@@ -131,6 +131,26 @@ TEST(TicketTimeline, AnAnswerAtTheSameInstantFollowsTheRequest) {
               (std::vector<std::string>{"session", "consent", "session_end"}));
 }
 
+TEST(TicketTimeline, ChatSitsInTimeBetweenTheConsentAndTheEndOfItsSession) {
+    TimelineSources sources = a_ticket_with_a_session();
+    auto chat = [](std::int64_t ms, const std::string& text, bool from_user) {
+        v1::ChatMessage m;
+        *m.mutable_sent_at() = at(ms);
+        m.set_text(text);
+        m.set_from_user(from_user);
+        return m;
+    };
+    // The same instant as the consent (3100) and as the end (8200): after the one, before the other.
+    sources.chat = {chat(3100, "I can see it now", false), chat(8200, "thanks, bye", true), chat(500, "hello?", true)};
+    const v1::Timeline timeline = build_timeline(std::move(sources), 10'000);
+    EXPECT_EQ(kinds(timeline),
+              (std::vector<std::string>{"chat", "system_info", "event", "attachment", "comment", "session", "consent",
+                                        "chat", "chat", "session_end", "event"}));
+    EXPECT_EQ(timeline.entries(0).chat().text(), "hello?");
+    EXPECT_EQ(timeline.entries(7).chat().text(), "I can see it now");
+    EXPECT_TRUE(timeline.entries(8).chat().from_user());
+}
+
 TEST(TicketTimeline, AnEmptyTicketHasAnEmptyTimeline) {
     TimelineSources sources;
     sources.ticket.set_number("LL-000009");
