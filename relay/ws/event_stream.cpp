@@ -81,8 +81,8 @@ asio::awaitable<void> EventStream::accept(beast::ssl_stream<beast::tcp_stream> s
         principal = co_await api_.run([&] { return api_.users.find_token(token_hash, now); });
     }
     if (!principal || principal->role == v1::AGENT) {
-        co_await refuse_upgrade(stream, beast::http::status::unauthorized, "unauthenticated",
-                                "sign in as staff first", options_.handshake_timeout);
+        co_await refuse_upgrade(stream, beast::http::status::unauthorized, "unauthenticated", "sign in as staff first",
+                                options_.handshake_timeout);
         co_return;
     }
 

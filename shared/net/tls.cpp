@@ -10,8 +10,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <array>
@@ -287,6 +292,41 @@ std::string openssl_errors() {
         out += text.data();
     }
     return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+std::string probe_ca_fingerprint(const std::string& host, std::uint16_t port, std::chrono::seconds timeout) {
+    asio::io_context io;
+    asio::ssl::context context(asio::ssl::context::tls_client);
+    context.set_verify_mode(asio::ssl::verify_none);  // the point: see what is presented before trusting it
+    asio::ssl::stream<boost::beast::tcp_stream> stream(io, context);
+    if (!host.empty() && std::isalpha(static_cast<unsigned char>(host.front())) != 0) {
+        SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+    }
+    asio::ip::tcp::resolver resolver(io);
+    auto& tcp = boost::beast::get_lowest_layer(stream);
+    tcp.expires_after(timeout);
+    tcp.connect(resolver.resolve(host, std::to_string(port)));
+    stream.handshake(asio::ssl::stream_base::client);
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(stream.native_handle());
+    const int count = chain == nullptr ? 0 : sk_X509_num(chain);
+    if (count == 0) {
+        throw boost::system::system_error(asio::error::no_data, "the server presented no certificate");
+    }
+    X509* last = sk_X509_value(chain, count - 1);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (X509_digest(last, EVP_sha256(), digest.data(), &length) != 1) {
+        throw boost::system::system_error(asio::error::invalid_argument, "cannot hash the certificate");
+    }
+    boost::system::error_code ignored;
+    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "sha256:";
+    for (unsigned int i = 0; i < length; ++i) {
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 0xf];
+    }
+    return out;
 }
 
 }  // namespace lifeline::net

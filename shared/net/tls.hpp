@@ -5,6 +5,8 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace lifeline::net {
@@ -42,6 +44,13 @@ boost::asio::ssl::context make_client_tls_context(const TlsClientOptions& option
 void set_verify_host(boost::asio::ssl::stream<boost::beast::tcp_stream>& stream, const std::string& host);
 // The same for any OpenSSL connection, e.g. a WebSocket stream over beast::ssl_stream.
 void set_verify_host(SSL* ssl, const std::string& host);
+
+// Trust on first use, the one unverified connection: a TLS handshake with `host:port` that trusts nothing and
+// answers the fingerprint (pinned_ca_fingerprint form) of the last certificate of the chain the server presents,
+// i.e. its CA when the server sends its chain, as the relay does. Only for showing to a person who then decides;
+// nothing is sent over that connection. Throws boost::system::system_error when the server cannot be reached or
+// sends no certificate.
+std::string probe_ca_fingerprint(const std::string& host, std::uint16_t port, std::chrono::seconds timeout);
 
 // True when a client handshake failed because the server's certificate was not trusted: a wrong pin,
 // a wrong CA, or a certificate that does not name the host.

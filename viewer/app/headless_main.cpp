@@ -1,15 +1,20 @@
-// lifeline-viewer: the command line over the viewer's libraries. Only --headless exists in this build; the Qt
-// desktop UI comes with its own issue.
+// lifeline-viewer: the desktop UI, or with --headless the command line over the viewer's libraries.
 #include "viewer/app/headless.hpp"
+
+#ifdef LIFELINE_HAVE_DESKTOP
+#include "viewer/ui/desktop.hpp"
+#endif
 
 #include <CLI/CLI.hpp>
 
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <string_view>
 #include <thread>
 
 namespace {
@@ -36,6 +41,11 @@ std::stop_token stop_on_signals() {
 
 int main(int argc, char** argv) {
     using namespace lifeline::viewer::app;
+#ifdef LIFELINE_HAVE_DESKTOP
+    if (std::none_of(argv + 1, argv + argc, [](const char* arg) { return std::string_view(arg) == "--headless"; })) {
+        return lifeline::viewer::ui::run_desktop(argc, argv);
+    }
+#endif
     CLI::App app{"lifeline-viewer: see and control a user's screen through the Lifeline relay"};
     HeadlessOptions options;
     bool headless = false;

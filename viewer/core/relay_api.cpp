@@ -1,4 +1,5 @@
-// RelayApi: the relay's session routes as blocking JSON calls, with the relay's error messages passed through.
+// RelayApi: the relay's session and ticket routes as blocking JSON calls, with the relay's error messages passed
+// through.
 #include "viewer/core/session_client.hpp"
 
 #include "shared/net/ws_client.hpp"
@@ -204,6 +205,85 @@ core::Result<v1::Session> RelayApi::end_session(const std::string& session_id, c
 core::Result<v1::Session> RelayApi::request_upgrade(const std::string& session_id) {
     if (!is_path_token(session_id)) return invalid("not a session id: \"" + session_id + "\"");
     return session_call("POST", "/sessions/" + session_id + "/upgrade", {}, 202);
+}
+
+core::Result<void> RelayApi::ticket_call(std::string_view method, const std::string& number, const std::string& suffix,
+                                         const std::string& body, unsigned expected_status,
+                                         google::protobuf::Message& out) {
+    if (!is_path_token(number)) return invalid("not a ticket number: \"" + number + "\"");
+    auto answer = call(method, "/tickets/" + number + suffix, body, expected_status);
+    if (!answer) return answer.error();
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;  // a newer relay may say more
+    if (!google::protobuf::util::JsonStringToMessage(*answer, &out, options).ok()) {
+        return core::make_error(Errc::unavailable, "the relay sent an answer this viewer cannot read");
+    }
+    return {};
+}
+
+core::Result<v1::TicketPage> RelayApi::list_tickets(const std::string& query) {
+    if (query.find_first_of("#\r\n ") != std::string::npos) return invalid("not a query: \"" + query + "\"");
+    auto answer = call("GET", "/tickets" + (query.empty() ? std::string() : "?" + query), {}, 200);
+    if (!answer) return answer.error();
+    return parse_answer<v1::TicketPage>(*answer);
+}
+
+core::Result<v1::Ticket> RelayApi::get_ticket(const std::string& number) {
+    v1::Ticket out;
+    if (auto ok = ticket_call("GET", number, {}, {}, 200, out); !ok) return ok.error();
+    return out;
+}
+
+core::Result<v1::Timeline> RelayApi::timeline(const std::string& number) {
+    v1::Timeline out;
+    if (auto ok = ticket_call("GET", number, "/timeline", {}, 200, out); !ok) return ok.error();
+    return out;
+}
+
+core::Result<v1::Ticket> RelayApi::claim(const std::string& number) {
+    v1::Ticket out;
+    if (auto ok = ticket_call("POST", number, "/claim", {}, 200, out); !ok) return ok.error();
+    return out;
+}
+
+core::Result<v1::Ticket> RelayApi::change_status(const std::string& number, v1::Ticket::Status status,
+                                                 const std::string& note) {
+    v1::ChangeStatusRequest request;
+    request.set_status(status);
+    request.set_note(note);
+    v1::Ticket out;
+    if (auto ok = ticket_call("POST", number, "/status", to_json(request), 200, out); !ok) return ok.error();
+    return out;
+}
+
+core::Result<v1::Comment> RelayApi::add_comment(const std::string& number, const std::string& body, bool internal) {
+    v1::AddCommentRequest request;
+    request.set_body(body);
+    request.set_internal(internal);
+    v1::Comment out;
+    if (auto ok = ticket_call("POST", number, "/comments", to_json(request), 201, out); !ok) return ok.error();
+    return out;
+}
+
+core::Result<v1::ChatList> RelayApi::chat(const std::string& number) {
+    v1::ChatList out;
+    if (auto ok = ticket_call("GET", number, "/chat", {}, 200, out); !ok) return ok.error();
+    return out;
+}
+
+core::Result<v1::ChatMessage> RelayApi::send_chat(const std::string& number, const std::string& text) {
+    v1::SendChatRequest request;
+    request.set_text(text);
+    v1::ChatMessage out;
+    if (auto ok = ticket_call("POST", number, "/chat", to_json(request), 201, out); !ok) return ok.error();
+    return out;
+}
+
+core::Result<v1::Device> RelayApi::get_device(const std::string& device_id) {
+    if (!is_path_token(device_id)) return invalid("not a device id: \"" + device_id + "\"");
+    auto answer = call("GET", "/agents/" + device_id, {}, 200);
+    if (!answer) return answer.error();
+    return parse_answer<v1::Device>(*answer);
 }
 
 }  // namespace lifeline::viewer

@@ -61,12 +61,28 @@ public:
     // POST /sessions/{id}/upgrade: asks the user for control during a view session (upgradePending).
     core::Result<v1::Session> request_upgrade(const std::string& session_id);
 
+    // The helpdesk side, for the desktop viewer. `query`: the queue's URL parameters, e.g. "status=new,open".
+    core::Result<v1::TicketPage> list_tickets(const std::string& query);
+    core::Result<v1::Ticket> get_ticket(const std::string& number);
+    core::Result<v1::Timeline> timeline(const std::string& number);
+    core::Result<v1::Ticket> claim(const std::string& number);
+    core::Result<v1::Ticket> change_status(const std::string& number, v1::Ticket::Status status,
+                                           const std::string& note);
+    core::Result<v1::Comment> add_comment(const std::string& number, const std::string& body, bool internal);
+    core::Result<v1::ChatList> chat(const std::string& number);
+    core::Result<v1::ChatMessage> send_chat(const std::string& number, const std::string& text);
+    // GET /agents/{id}: the machine, online or not, with its latest system info.
+    core::Result<v1::Device> get_device(const std::string& device_id);
+
 private:
     RelayApi(RelayEndpoint relay, net::HttpsClient http);
     core::Result<std::string> call(std::string_view method, const std::string& target, const std::string& body,
                                    unsigned expected_status);
     core::Result<v1::Session> session_call(std::string_view method, const std::string& target, const std::string& body,
                                            unsigned expected_status);
+    // call() for a ticket route, its answer parsed into `out`.
+    core::Result<void> ticket_call(std::string_view method, const std::string& number, const std::string& suffix,
+                                   const std::string& body, unsigned expected_status, google::protobuf::Message& out);
 
     RelayEndpoint relay_;
     net::HttpsClient http_;

@@ -38,7 +38,8 @@ core::Result<ChatTicket> chat_ticket(Connection& c, const std::string& number, c
 }
 
 std::string live_session(Connection& c, std::int64_t ticket) {
-    auto& stmt = c.cached("SELECT id FROM sessions WHERE ticket_id = ? AND state = ? ORDER BY requested_at DESC LIMIT 1");
+    auto& stmt =
+        c.cached("SELECT id FROM sessions WHERE ticket_id = ? AND state = ? ORDER BY requested_at DESC LIMIT 1");
     stmt.bind(1, ticket).bind(2, static_cast<std::int64_t>(v1::Session::ACTIVE));
     std::string id = stmt.step() ? stmt.column_text(0) : "";
     stmt.reset();
@@ -78,22 +79,18 @@ core::Result<v1::ChatMessage> SqliteTicketStore::add_chat_message(const NewChatM
         const std::string id = std::to_string(stored.id());
         const std::string bytes = std::to_string(message.text.size());
         const std::string digest = core::sha256_hex(message.text);
-        append_audit(c, message.actor,
-                     {"chat.message",
-                      stored.ticket_number(),
-                      session,
-                      ticket->device_id,
-                      details_json({{"id", id},
-                                    {"from", message.from_user ? "user" : "staff"},
-                                    {"bytes", bytes},
-                                    {"sha256", digest}})},
-                     at);
+        append_audit(
+            c, message.actor,
+            {"chat.message", stored.ticket_number(), session, ticket->device_id,
+             details_json(
+                 {{"id", id}, {"from", message.from_user ? "user" : "staff"}, {"bytes", bytes}, {"sha256", digest}})},
+            at);
         return stored;
     });
 }
 
 core::Result<std::vector<v1::ChatMessage>> SqliteTicketStore::list_chat(const std::string& number,
-                                                                       const std::string& device_id, int limit) {
+                                                                        const std::string& device_id, int limit) {
     return db_.read([&](Connection& c) -> core::Result<std::vector<v1::ChatMessage>> {
         auto ticket = chat_ticket(c, number, device_id);
         if (!ticket) return ticket.error();

@@ -1,0 +1,82 @@
+// The technician's queue as a plain Qt model: one row per ticket, kept current by the relay's event
+// stream (upsert), and a filter proxy for the views (mine, unassigned, all), status and text, sorted
+// by priority and then age. No widgets; tested without a display.
+#pragma once
+
+#include "lifeline.pb.h"
+
+#include <QAbstractTableModel>
+#include <QDateTime>
+#include <QSortFilterProxyModel>
+
+#include <set>
+#include <vector>
+
+namespace lifeline::viewer::models {
+
+class QueueModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { Number, Priority, Subject, Status, Requester, Assignee, Age, ColumnCount };
+    enum Role { SortKeyRole = Qt::UserRole + 1, AssigneeRole, StatusRole };
+
+    explicit QueueModel(QObject* parent = nullptr);
+
+    // Replaces every row (the answer of a fresh queue read).
+    void reset(std::vector<v1::Ticket> tickets);
+    // A ticket created or changed: updated in place, or added.
+    void upsert(v1::Ticket ticket);
+    // The ticket on `row`, or nullptr.
+    const v1::Ticket* ticket(int row) const;
+    int row_of(const QString& number) const;
+    // "Now" for the age column; the system clock unless a test sets it.
+    void set_now(QDateTime now);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    // "3 h", "2 d": how long a ticket has waited, for people.
+    static QString age_text(qint64 seconds);
+
+private:
+    QDateTime now() const;
+    std::vector<v1::Ticket> tickets_;
+    QDateTime now_;
+};
+
+class QueueFilter : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    enum class View { Mine, Unassigned, All };
+
+    explicit QueueFilter(QObject* parent = nullptr);
+
+    void set_user(const QString& username);
+    void set_view(View view);
+    View view() const { return view_; }
+    // Empty: every status but closed.
+    void set_statuses(std::set<v1::Ticket::Status> statuses);
+    void set_text(const QString& text);
+    // Rows the view would show with the current status and text filters.
+    int count(View view) const;
+
+signals:
+    void counts_changed();
+
+protected:
+    bool filterAcceptsRow(int source_row, const QModelIndex& source_parent) const override;
+    bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
+
+private:
+    bool accepts(const v1::Ticket& ticket, View view) const;
+    void changed();
+
+    QString user_;
+    View view_ = View::All;
+    std::set<v1::Ticket::Status> statuses_;
+    QString text_;
+};
+
+}  // namespace lifeline::viewer::models

@@ -1,0 +1,8 @@
+// The desktop viewer's entry point: sign in, then the main window.
+#pragma once
+
+namespace lifeline::viewer::ui {
+
+int run_desktop(int argc, char** argv);
+
+}  // namespace lifeline::viewer::ui

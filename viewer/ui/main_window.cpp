@@ -1,0 +1,254 @@
+#include "viewer/ui/main_window.hpp"
+
+#include "viewer/ui/ticket_panel.hpp"
+
+#include <QButtonGroup>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace lifeline::viewer::ui {
+
+namespace {
+
+using View = models::QueueFilter::View;
+constexpr int kQueuePage = 200;
+constexpr int kMaxQueuePages = 25;
+
+// The status filter's choices: "open work" (all but closed) first.
+const std::vector<std::pair<const char*, std::set<v1::Ticket::Status>>>& status_choices() {
+    static const std::vector<std::pair<const char*, std::set<v1::Ticket::Status>>> choices{
+        {QT_TRANSLATE_NOOP("MainWindow", "Open work"), {}},
+        {QT_TRANSLATE_NOOP("MainWindow", "New"), {v1::Ticket::NEW}},
+        {QT_TRANSLATE_NOOP("MainWindow", "Open"), {v1::Ticket::OPEN}},
+        {QT_TRANSLATE_NOOP("MainWindow", "Pending"), {v1::Ticket::PENDING}},
+        {QT_TRANSLATE_NOOP("MainWindow", "Resolved"), {v1::Ticket::RESOLVED}},
+        {QT_TRANSLATE_NOOP("MainWindow", "Closed"), {v1::Ticket::CLOSED}},
+    };
+    return choices;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
+    : QMainWindow(parent), client_(client), session_(std::move(session)) {
+    const auto& user = session_.login.user();
+    setWindowTitle(tr("Lifeline — %1").arg(QString::fromStdString(user.display_name())));
+    model_ = new models::QueueModel(this);
+    filter_ = new models::QueueFilter(this);
+    filter_->setSourceModel(model_);
+    filter_->set_user(QString::fromStdString(user.username()));
+
+    views_ = new QButtonGroup(this);
+    auto* bar = new QHBoxLayout;
+    for (auto [view, name] :
+         {std::pair{View::Mine, "mine"}, std::pair{View::Unassigned, "unassigned"}, std::pair{View::All, "all"}}) {
+        auto* button = new QToolButton;
+        button->setObjectName(QString("view-") + name);
+        button->setCheckable(true);
+        button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        views_->addButton(button, static_cast<int>(view));
+        bar->addWidget(button);
+    }
+    status_ = new QComboBox;
+    for (const auto& [label, statuses] : status_choices())
+        status_->addItem(tr(label));
+    search_ = new QLineEdit;
+    search_->setPlaceholderText(tr("Search subject, requester, number…"));
+    search_->setClearButtonEnabled(true);
+    bar->addSpacing(12);
+    bar->addWidget(new QLabel(tr("Status:")));
+    bar->addWidget(status_);
+    bar->addWidget(search_, 1);
+
+    table_ = new QTableView;
+    table_->setModel(filter_);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(models::QueueModel::Priority, Qt::AscendingOrder);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->horizontalHeader()->setSectionResizeMode(models::QueueModel::Subject, QHeaderView::Stretch);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setAlternatingRowColors(true);
+
+    auto* left = new QWidget;
+    auto* left_layout = new QVBoxLayout(left);
+    left_layout->setContentsMargins(0, 0, 0, 0);
+    left_layout->addLayout(bar);
+    left_layout->addWidget(table_, 1);
+
+    panel_ = new TicketPanel(client_);
+    splitter_ = new QSplitter;
+    splitter_->addWidget(left);
+    splitter_->addWidget(panel_);
+    splitter_->setStretchFactor(0, 3);
+    splitter_->setStretchFactor(1, 2);
+    setCentralWidget(splitter_);
+
+    connection_ = new QLabel;
+    error_ = new QLabel;
+    error_->setTextFormat(Qt::PlainText);
+    error_->setStyleSheet("color: #b00020");
+    retry_ = new QPushButton(tr("Retry"));
+    retry_->hide();
+    statusBar()->addWidget(error_, 1);
+    statusBar()->addPermanentWidget(retry_);
+    statusBar()->addPermanentWidget(connection_);
+    statusBar()->addPermanentWidget(
+        new QLabel(tr("Signed in as %1 at %2")
+                       .arg(QString::fromStdString(user.username()), QString::fromStdString(session_.relay.host))));
+
+    connect(views_, &QButtonGroup::idClicked, this, [this](int id) { filter_->set_view(static_cast<View>(id)); });
+    connect(status_, &QComboBox::currentIndexChanged, this,
+            [this](int index) { filter_->set_statuses(status_choices().at(static_cast<std::size_t>(index)).second); });
+    connect(search_, &QLineEdit::textChanged, filter_, &models::QueueFilter::set_text);
+    connect(filter_, &models::QueueFilter::counts_changed, this, &MainWindow::update_counts);
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                const auto* ticket = model_->ticket(filter_->mapToSource(current).row());
+                if (ticket != nullptr && QString::fromStdString(ticket->number()) != panel_->number()) {
+                    panel_->show_ticket(QString::fromStdString(ticket->number()));
+                }
+            });
+    connect(panel_, &TicketPanel::error, this, [this](const QString& message) { show_error(message); });
+    connect(retry_, &QPushButton::clicked, this, [this] {
+        auto action = std::move(retry_action_);
+        error_->clear();
+        retry_->hide();
+        if (action) action();
+    });
+    auto* ticker = new QTimer(this);  // the age column moves on
+    connect(ticker, &QTimer::timeout, this, [this] { model_->set_now({}); });
+    ticker->start(60'000);
+
+    QSettings settings;
+    restoreGeometry(settings.value("window/geometry").toByteArray());
+    splitter_->restoreState(settings.value("window/splitter").toByteArray());
+    const int view = settings.value("queue/view", static_cast<int>(View::All)).toInt();
+    if (auto* button = views_->button(view)) {
+        button->setChecked(true);
+        filter_->set_view(static_cast<View>(view));
+    }
+    status_->setCurrentIndex(std::clamp(settings.value("queue/status", 0).toInt(), 0, status_->count() - 1));
+    update_counts();
+    on_stream_state(false, tr("connecting"), false);
+
+    // The stream first, then the queue: a change between the two is not lost (on_stream_state reloads).
+    EventStreamCallbacks callbacks;
+    callbacks.event = [this](const v1::StaffEvent& event) {
+        QMetaObject::invokeMethod(
+            this, [this, event] { on_event(event); }, Qt::QueuedConnection);
+    };
+    callbacks.state = [this](bool live, const std::string& why, bool final) {
+        QMetaObject::invokeMethod(
+            this, [this, live, why = QString::fromStdString(why), final] { on_stream_state(live, why, final); },
+            Qt::QueuedConnection);
+    };
+    events_ = std::make_unique<EventStream>(session_.relay, session_.login.token(), std::move(callbacks));
+    events_->start();
+}
+
+MainWindow::~MainWindow() {
+    if (events_) events_->stop();  // no callback may reach a half-destroyed window
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    save_settings();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::save_settings() {
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/splitter", splitter_->saveState());
+    settings.setValue("queue/view", views_->checkedId());
+    settings.setValue("queue/status", status_->currentIndex());
+}
+
+void MainWindow::update_counts() {
+    for (auto [view, label] : {std::pair{View::Mine, tr("Mine")}, std::pair{View::Unassigned, tr("Unassigned")},
+                               std::pair{View::All, tr("All")}}) {
+        if (auto* button = views_->button(static_cast<int>(view))) {
+            button->setText(QString("%1 (%2)").arg(label).arg(filter_->count(view)));
+        }
+    }
+}
+
+void MainWindow::reload_queue() {
+    client_.call<std::vector<v1::Ticket>>(
+        this,
+        [](RelayApi& api) -> core::Result<std::vector<v1::Ticket>> {
+            std::vector<v1::Ticket> all;
+            std::string cursor;
+            for (int page = 0; page < kMaxQueuePages; ++page) {
+                auto answer =
+                    api.list_tickets("limit=" + std::to_string(kQueuePage) + "&status=new,open,pending,resolved" +
+                                     (cursor.empty() ? "" : "&cursor=" + cursor));
+                if (!answer) return answer.error();
+                for (auto& t : *answer->mutable_tickets())
+                    all.push_back(std::move(t));
+                cursor = answer->next_cursor();
+                if (cursor.empty()) break;
+            }
+            return all;
+        },
+        [this](core::Result<std::vector<v1::Ticket>> tickets) {
+            if (!tickets) {
+                return show_error(
+                    tr("Could not read the queue: %1").arg(QString::fromStdString(tickets.error().message)),
+                    [this] { reload_queue(); });
+            }
+            const QString selected = panel_->number();
+            model_->reset(std::move(*tickets));
+            if (const int row = model_->row_of(selected); row >= 0) {
+                table_->setCurrentIndex(filter_->mapFromSource(model_->index(row, 0)));
+            }
+        });
+}
+
+void MainWindow::on_event(const v1::StaffEvent& event) {
+    switch (event.body_case()) {
+        case v1::StaffEvent::kTicket:
+            model_->upsert(event.ticket());
+            panel_->ticket_changed(event.ticket());
+            break;
+        case v1::StaffEvent::kChat: panel_->chat_received(event.chat()); break;
+        case v1::StaffEvent::kDevice:
+            panel_->set_device_online(event.device().device_id(), event.device().online());
+            break;
+        default: break;
+    }
+}
+
+void MainWindow::on_stream_state(bool live, const QString& why, bool final) {
+    live_ = live;
+    connection_->setText(live ? tr("● Live") : tr("○ Offline"));
+    connection_->setToolTip(why);
+    connection_->setStyleSheet(live ? "color: #1b7f3b" : "color: #b00020");
+    if (live) {
+        reload_queue();
+    } else if (final) {
+        show_error(tr("The relay closed the live queue: %1. Sign in again.").arg(why));
+    }
+}
+
+void MainWindow::show_error(const QString& message, std::function<void()> retry) {
+    error_->setText(message);
+    retry_action_ = std::move(retry);
+    retry_->setVisible(static_cast<bool>(retry_action_));
+}
+
+}  // namespace lifeline::viewer::ui

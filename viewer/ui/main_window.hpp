@@ -1,0 +1,67 @@
+// The technician's main window: the live queue (views with counts, status and text filters) beside
+// the selected ticket. The relay's event stream keeps it current; errors show in the status bar with
+// a retry, never in a blocking dialog.
+#pragma once
+
+#include "viewer/core/event_stream.hpp"
+#include "viewer/models/queue_model.hpp"
+#include "viewer/ui/relay_client.hpp"
+#include "viewer/ui/sign_in_dialog.hpp"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QButtonGroup;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSplitter;
+class QTableView;
+
+namespace lifeline::viewer::ui {
+
+class TicketPanel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    MainWindow(RelayClient& client, SignedIn session, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    QTableView* queue_view() const { return table_; }
+    models::QueueFilter* queue_filter() const { return filter_; }
+    TicketPanel* ticket_panel() const { return panel_; }
+    bool live() const { return live_; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void reload_queue();
+    void on_event(const v1::StaffEvent& event);
+    void on_stream_state(bool live, const QString& why, bool final);
+    void show_error(const QString& message, std::function<void()> retry = {});
+    void update_counts();
+    void save_settings();
+
+    RelayClient& client_;
+    SignedIn session_;
+    models::QueueModel* model_;
+    models::QueueFilter* filter_;
+    QTableView* table_;
+    TicketPanel* panel_;
+    QSplitter* splitter_;
+    QButtonGroup* views_;
+    QComboBox* status_;
+    QLineEdit* search_;
+    QLabel* connection_;
+    QLabel* error_;
+    QPushButton* retry_;
+    std::function<void()> retry_action_;
+    std::unique_ptr<EventStream> events_;
+    bool live_ = false;
+};
+
+}  // namespace lifeline::viewer::ui

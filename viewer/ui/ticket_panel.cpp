@@ -1,0 +1,243 @@
+#include "viewer/ui/ticket_panel.hpp"
+
+#include "viewer/models/ticket_text.hpp"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace lifeline::viewer::ui {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QLabel* plain_label() {
+    auto* label = new QLabel;
+    label->setTextFormat(Qt::PlainText);  // subjects and hostnames come from users and machines
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return label;
+}
+
+}  // namespace
+
+TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent), client_(client) {
+    title_ = plain_label();
+    title_->setObjectName("ticket-title");
+    QFont big = title_->font();
+    big.setPointSizeF(big.pointSizeF() * 1.3);
+    big.setBold(true);
+    title_->setFont(big);
+    facts_ = plain_label();
+    facts_->setObjectName("ticket-facts");
+    claim_ = new QPushButton(tr("&Claim"));
+    resolve_ = new QPushButton(tr("&Resolve…"));
+    auto* actions = new QHBoxLayout;
+    actions->addWidget(claim_);
+    actions->addWidget(resolve_);
+    actions->addStretch();
+
+    description_ = new QPlainTextEdit;
+    description_->setReadOnly(true);
+    description_->setPlaceholderText(tr("No description"));
+    system_info_ = new QTreeWidget;
+    system_info_->setObjectName("system-info");
+    system_info_->setHeaderLabels({tr("Item"), tr("Value")});
+    system_info_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    auto* details = new QWidget;
+    auto* details_layout = new QVBoxLayout(details);
+    details_layout->addWidget(new QLabel(tr("Description")));
+    details_layout->addWidget(description_, 1);
+    details_layout->addWidget(new QLabel(tr("The machine when it asked for help")));
+    details_layout->addWidget(system_info_, 3);
+
+    timeline_ = new QTreeWidget;
+    timeline_->setObjectName("timeline");
+    timeline_->setHeaderLabels({tr("When"), tr("What"), tr("Details")});
+    timeline_->setRootIsDecorated(false);
+    timeline_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    timeline_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+
+    chat_log_ = new QPlainTextEdit;
+    chat_log_->setObjectName("chat-log");
+    chat_log_->setReadOnly(true);
+    chat_input_ = new QLineEdit;
+    chat_input_->setObjectName("chat-input");
+    chat_input_->setPlaceholderText(tr("Write to the user…"));
+    chat_input_->setMaxLength(4000);
+    chat_send_ = new QPushButton(tr("Send"));
+    auto* chat = new QWidget;
+    auto* chat_layout = new QVBoxLayout(chat);
+    chat_layout->addWidget(chat_log_, 1);
+    auto* chat_row = new QHBoxLayout;
+    chat_row->addWidget(chat_input_, 1);
+    chat_row->addWidget(chat_send_);
+    chat_layout->addLayout(chat_row);
+
+    tabs_ = new QTabWidget;
+    tabs_->addTab(details, tr("&Details"));
+    tabs_->addTab(timeline_, tr("&Timeline"));
+    tabs_->addTab(chat, tr("C&hat"));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(title_);
+    layout->addWidget(facts_);
+    layout->addLayout(actions);
+    layout->addWidget(tabs_, 1);
+    title_->setText(tr("Choose a ticket in the queue"));
+    setEnabled(false);
+
+    connect(claim_, &QPushButton::clicked, this, [this] {
+        const std::string number = number_.toStdString();
+        client_.call<v1::Ticket>(
+            this, [number](RelayApi& api) { return api.claim(number); },
+            [this](core::Result<v1::Ticket> t) {
+                if (!t) return emit error(q(t.error().message));
+                fill(*t);
+            });
+    });
+    connect(resolve_, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString note =
+            QInputDialog::getMultiLineText(this, tr("Resolve %1").arg(number_), tr("How was it solved?"), {}, &ok);
+        if (!ok) return;
+        const std::string number = number_.toStdString();
+        client_.call<v1::Ticket>(
+            this,
+            [number, note = note.toStdString()](RelayApi& api) {
+                return api.change_status(number, v1::Ticket::RESOLVED, note);
+            },
+            [this](core::Result<v1::Ticket> t) {
+                if (!t) return emit error(q(t.error().message));
+                fill(*t);
+                load_timeline();
+            });
+    });
+    connect(chat_send_, &QPushButton::clicked, this, &TicketPanel::send_chat);
+    connect(chat_input_, &QLineEdit::returnPressed, this, &TicketPanel::send_chat);
+}
+
+void TicketPanel::show_ticket(const QString& number) {
+    number_ = number;
+    setEnabled(true);
+    const std::string n = number.toStdString();
+    client_.call<v1::Ticket>(
+        this, [n](RelayApi& api) { return api.get_ticket(n); },
+        [this, number](core::Result<v1::Ticket> t) {
+            if (number != number_) return;  // another ticket was chosen meanwhile
+            if (!t) return emit error(q(t.error().message));
+            device_online_ = false;
+            fill(*t);
+            if (!t->device_id().empty()) {
+                client_.call<v1::Device>(
+                    this, [id = t->device_id()](RelayApi& api) { return api.get_device(id); },
+                    [this](core::Result<v1::Device> device) {
+                        if (device) set_device_online(device->id(), device->online());
+                    });
+            }
+            system_info_->clear();
+            for (const auto& section : models::system_info_sections(t->system_info())) {
+                auto* top = new QTreeWidgetItem(system_info_, {section.title});
+                QFont bold = top->font(0);
+                bold.setBold(true);
+                top->setFont(0, bold);
+                for (const auto& [label, value] : section.rows)
+                    new QTreeWidgetItem(top, {label, value});
+            }
+            system_info_->expandAll();
+            if (system_info_->topLevelItemCount() == 0) {
+                new QTreeWidgetItem(system_info_, {tr("No machine: this ticket was opened by staff")});
+            }
+        });
+    load_timeline();
+    load_chat();
+}
+
+void TicketPanel::fill(const v1::Ticket& ticket) {
+    ticket_ = ticket;
+    title_->setText(q(ticket.number()) + "  " + q(ticket.subject()));
+    QStringList state{tr("Priority %1").arg(q(v1::Priority_Name(ticket.priority()))),
+                      tr("Status: %1").arg(q(v1::Ticket::Status_Name(ticket.status())).toLower())};
+    if (!ticket.category().empty()) state << tr("Category: %1").arg(q(ticket.category()));
+    QStringList people{tr("Requester: %1").arg(q(ticket.requester().name()))};
+    if (!ticket.device_id().empty()) {
+        const QString host = ticket.has_system_info() ? q(ticket.system_info().hostname()) : q(ticket.device_id());
+        people << (device_online_ ? tr("Machine: %1 (online)") : tr("Machine: %1 (offline)")).arg(host);
+    }
+    people << (ticket.assignee().empty() ? tr("Unassigned") : tr("Assignee: %1").arg(q(ticket.assignee())));
+    facts_->setText(state.join("   ·   ") + "\n" + people.join("   ·   "));
+    if (ticket.has_system_info() || ticket.description().size() > 0)
+        description_->setPlainText(q(ticket.description()));
+    claim_->setEnabled(ticket.assignee().empty());
+    resolve_->setEnabled(ticket.status() != v1::Ticket::RESOLVED && ticket.status() != v1::Ticket::CLOSED);
+}
+
+void TicketPanel::load_timeline() {
+    const std::string n = number_.toStdString();
+    client_.call<v1::Timeline>(
+        this, [n](RelayApi& api) { return api.timeline(n); },
+        [this, number = number_](core::Result<v1::Timeline> timeline) {
+            if (number != number_) return;
+            if (!timeline) return emit error(q(timeline.error().message));
+            timeline_->clear();
+            for (const auto& row : models::timeline_rows(*timeline))
+                new QTreeWidgetItem(timeline_, {row.when, row.kind, row.text});
+        });
+}
+
+void TicketPanel::load_chat() {
+    const std::string n = number_.toStdString();
+    client_.call<v1::ChatList>(
+        this, [n](RelayApi& api) { return api.chat(n); },
+        [this, number = number_](core::Result<v1::ChatList> chat) {
+            if (number != number_) return;
+            if (!chat) return emit error(q(chat.error().message));
+            chat_log_->clear();
+            for (const auto& m : chat->messages())
+                chat_log_->appendPlainText(models::chat_line(m));
+        });
+}
+
+void TicketPanel::send_chat() {
+    const QString text = chat_input_->text().trimmed();
+    if (text.isEmpty() || number_.isEmpty()) return;
+    chat_input_->setEnabled(false);
+    const std::string n = number_.toStdString();
+    client_.call<v1::ChatMessage>(
+        this, [n, text = text.toStdString()](RelayApi& api) { return api.send_chat(n, text); },
+        [this](core::Result<v1::ChatMessage> sent) {
+            chat_input_->setEnabled(true);
+            chat_input_->setFocus();
+            if (!sent) return emit error(q(sent.error().message));
+            chat_input_->clear();  // the line itself arrives through the event stream
+        });
+}
+
+void TicketPanel::ticket_changed(const v1::Ticket& ticket) {
+    if (q(ticket.number()) != number_) return;
+    v1::Ticket merged = ticket;
+    *merged.mutable_system_info() = ticket_.system_info();
+    fill(merged);
+    load_timeline();
+}
+
+void TicketPanel::chat_received(const v1::ChatMessage& message) {
+    if (q(message.ticket_number()) != number_) return;
+    chat_log_->appendPlainText(models::chat_line(message));
+}
+
+void TicketPanel::set_device_online(const std::string& device_id, bool online) {
+    if (device_id.empty() || device_id != ticket_.device_id()) return;
+    device_online_ = online;
+    fill(v1::Ticket(ticket_));
+}
+
+}  // namespace lifeline::viewer::ui

@@ -1,0 +1,60 @@
+// One ticket on the right of the queue: what is wrong, who asks from which machine, the machine's
+// system info in sections, the timeline, and the chat with the user; claim and resolve. Everything
+// from users and machines is shown as plain text.
+#pragma once
+
+#include "viewer/ui/relay_client.hpp"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QTabWidget;
+class QTreeWidget;
+
+namespace lifeline::viewer::ui {
+
+class TicketPanel : public QWidget {
+    Q_OBJECT
+public:
+    TicketPanel(RelayClient& client, QWidget* parent = nullptr);
+
+    // Shows the ticket and reads its details, timeline and chat.
+    void show_ticket(const QString& number);
+    const QString& number() const { return number_; }
+    // A change pushed by the relay: refreshed if it is the ticket shown.
+    void ticket_changed(const v1::Ticket& ticket);
+    void chat_received(const v1::ChatMessage& message);
+    void set_device_online(const std::string& device_id, bool online);
+
+    QTabWidget* tabs() const { return tabs_; }
+
+signals:
+    void error(const QString& message);
+
+private:
+    void fill(const v1::Ticket& ticket);
+    void load_timeline();
+    void load_chat();
+    void send_chat();
+
+    RelayClient& client_;
+    QString number_;
+    v1::Ticket ticket_;
+    bool device_online_ = false;
+    QLabel* title_;
+    QLabel* facts_;
+    QPushButton* claim_;
+    QPushButton* resolve_;
+    QTabWidget* tabs_;
+    QPlainTextEdit* description_;
+    QTreeWidget* system_info_;
+    QTreeWidget* timeline_;
+    QPlainTextEdit* chat_log_;
+    QLineEdit* chat_input_;
+    QPushButton* chat_send_;
+};
+
+}  // namespace lifeline::viewer::ui
