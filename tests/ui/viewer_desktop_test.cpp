@@ -1,22 +1,29 @@
-// The desktop viewer end to end under Xvfb: the real relay, a machine on its control channel, the
-// real widgets. Signs in (confirming the relay's CA on first use), reads the live queue, opens the
-// machine's ticket, chats with the user, and watches a new ticket arrive without a reload. Saves a
+// The desktop viewer end to end under Xvfb: the real relay, a machine (a bare control channel, or the
+// real agent on an X server of its own), the real widgets. Signs in (confirming the relay's CA on
+// first use), reads the live queue, opens the machine's ticket, chats with the user, watches a new
+// ticket arrive without a reload, and runs a remote session from consent to its end. Saves a
 // screenshot of each main screen into the build directory (screenshots/viewer-*.png).
 #include "shared/net/pki.hpp"
 #include "tests/support/agent_channel_client.hpp"
+#include "tests/support/agent_process.hpp"
 #include "tests/support/api_client.hpp"
 #include "tests/support/relay_process.hpp"
 #include "tests/support/xvfb_process.hpp"
+#include "tests/ui/user_screen.hpp"
 #include "viewer/ui/main_window.hpp"
+#include "viewer/ui/remote_view.hpp"
+#include "viewer/ui/session_window.hpp"
 #include "viewer/ui/sign_in_dialog.hpp"
 #include "viewer/ui/ticket_panel.hpp"
 
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QMouseEvent>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -30,6 +37,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
+#include <thread>
 
 namespace lifeline::testing {
 namespace {
@@ -92,58 +101,89 @@ v1::SystemInfo machine_info() {
     return info;
 }
 
-TEST(ViewerDesktop, signs_in_reads_the_live_queue_opens_a_ticket_and_chats) {
-    XvfbProcess x(1440, 900);
-    const fs::path config = fs::temp_directory_path() / ("lifeline-viewer-ui-" + std::to_string(::getpid()));
-    fs::remove_all(config);
-    ::setenv("DISPLAY", x.display().c_str(), 1);
-    ::setenv("QT_QPA_PLATFORM", "xcb", 1);
-    ::setenv("XDG_CONFIG_HOME", config.c_str(), 1);
+// One X server and one QApplication for the whole program: the viewer's screen.
+class ViewerScreen : public ::testing::Environment {
+public:
+    void SetUp() override {
+        x_.emplace(1440, 900);
+        config_ = fs::temp_directory_path() / ("lifeline-viewer-ui-" + std::to_string(::getpid()));
+        fs::remove_all(config_);
+        ::setenv("DISPLAY", x_->display().c_str(), 1);
+        ::setenv("QT_QPA_PLATFORM", "xcb", 1);
+        ::setenv("XDG_CONFIG_HOME", config_.c_str(), 1);
+        app_ = std::make_unique<QApplication>(argc_, argv_);
+        QApplication::setOrganizationName("Lifeline");
+        QApplication::setApplicationName("lifeline-viewer");
+        QApplication::setStyle("Fusion");
+    }
+    void TearDown() override {
+        app_.reset();
+        x_.reset();
+        fs::remove_all(config_);
+    }
 
-    RelayProcess relay;
-    relay.start();
-    ApiClient admin(relay.client());
-    admin.login("admin", relay.admin_password());
-    admin.create_user("tina", v1::TECHNICIAN, "tina-password-1", 1);
-    ApiClient tina(relay.client());
-    tina.login("tina", "tina-password-1");
-    auto machine = machine_with_ticket(relay, "desk-1", machine_info(), "Outlook <b>keeps</b> asking for my password");
-    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + machine.ticket + "/claim").status, 200u);
-    tina.create_ticket("Projector in room 2 flickers", v1::P2);
-    admin.create_ticket("Payroll server unreachable", v1::P1);
-    admin.create_ticket("New starter needs a laptop", v1::P4);
+private:
+    int argc_ = 1;
+    char name_[20] = "viewer_desktop_test";
+    char* argv_[2] = {name_, nullptr};
+    std::optional<XvfbProcess> x_;
+    fs::path config_;
+    std::unique_ptr<QApplication> app_;
+};
+const auto* const kScreen = ::testing::AddGlobalTestEnvironment(new ViewerScreen);
 
-    int argc = 1;
-    char name[] = "viewer_desktop_test";
-    char* argv[] = {name, nullptr};
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("Lifeline");
-    QApplication::setApplicationName("lifeline-viewer");
-    QApplication::setStyle("Fusion");
-
-    viewer::ui::RelayClient client;
-    viewer::ui::SignInDialog sign_in(client);
-    sign_in.url_field()->setText(QString("https://127.0.0.1:%1").arg(relay.port()));
-    sign_in.user_field()->setText("tina");
-    sign_in.password_field()->setText("tina-password-1");
-    sign_in.show();
-    ASSERT_TRUE(wait_until([&] { return sign_in.isVisible(); }));
-    screenshot(sign_in, "1-sign-in");
-
-    // First use of this relay: the CA's fingerprint is shown and must be confirmed.
+// Signs in through the dialog, saying yes to the relay's CA when asked; answers the prompt's text.
+std::string sign_in(viewer::ui::SignInDialog& dialog, const RelayProcess& relay, const std::string& user,
+                    const std::string& password, bool screenshots) {
+    dialog.url_field()->setText(QString("https://127.0.0.1:%1").arg(relay.port()));
+    dialog.user_field()->setText(QString::fromStdString(user));
+    dialog.password_field()->setText(QString::fromStdString(password));
+    dialog.show();
+    EXPECT_TRUE(wait_until([&] { return dialog.isVisible(); }));
+    if (screenshots) screenshot(dialog, "1-sign-in");
     std::string shown_prompt;
     QTimer confirm;
     QObject::connect(&confirm, &QTimer::timeout, [&] {
         auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
         if (box == nullptr || box->objectName() != "trust-prompt") return;
         shown_prompt = box->text().toStdString();
-        screenshot(*box, "2-trust-relay");
+        if (screenshots) screenshot(*box, "2-trust-relay");
         box->button(QMessageBox::Yes)->click();
     });
     confirm.start(50);
-    sign_in.sign_in_button()->click();
-    ASSERT_TRUE(wait_until([&] { return sign_in.result() == QDialog::Accepted; })) << shown_prompt;
-    confirm.stop();
+    dialog.sign_in_button()->click();
+    EXPECT_TRUE(wait_until([&] { return dialog.result() == QDialog::Accepted; })) << shown_prompt;
+    return shown_prompt;
+}
+
+// A running relay with its admin and a technician, tina, both signed in over the API.
+struct Helpdesk {
+    Helpdesk() : admin(started(relay).client()), tina(relay.client()) {
+        admin.login("admin", relay.admin_password());
+        admin.create_user("tina", v1::TECHNICIAN, "tina-password-1", 1);
+        tina.login("tina", "tina-password-1");
+    }
+    static RelayProcess& started(RelayProcess& relay) {
+        relay.start();
+        return relay;
+    }
+    RelayProcess relay;
+    ApiClient admin;
+    ApiClient tina;
+};
+
+TEST(ViewerDesktop, signs_in_reads_the_live_queue_opens_a_ticket_and_chats) {
+    Helpdesk desk;
+    auto& [relay, admin, tina] = desk;
+    auto machine = machine_with_ticket(relay, "desk-1", machine_info(), "Outlook <b>keeps</b> asking for my password");
+    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + machine.ticket + "/claim").status, 200u);
+    tina.create_ticket("Projector in room 2 flickers", v1::P2);
+    admin.create_ticket("Payroll server unreachable", v1::P1);
+    admin.create_ticket("New starter needs a laptop", v1::P4);
+
+    viewer::ui::RelayClient client;
+    viewer::ui::SignInDialog sign_in_dialog(client);
+    const std::string shown_prompt = sign_in(sign_in_dialog, relay, "tina", "tina-password-1", true);
     std::ifstream ca_file(relay.ca_file());
     const std::string ca_pem((std::istreambuf_iterator<char>(ca_file)), std::istreambuf_iterator<char>());
     EXPECT_NE(shown_prompt.find(net::certificate_fingerprint(ca_pem)), std::string::npos) << shown_prompt;
@@ -151,7 +191,7 @@ TEST(ViewerDesktop, signs_in_reads_the_live_queue_opens_a_ticket_and_chats) {
     for (const auto& key : QSettings().allKeys())
         EXPECT_NE(QSettings().value(key).toString(), "tina-password-1") << "the password is never stored";
 
-    viewer::ui::MainWindow window(client, sign_in.signed_in());
+    viewer::ui::MainWindow window(client, sign_in_dialog.signed_in());
     window.resize(1400, 850);
     window.show();
     auto* table = window.queue_view();
@@ -209,7 +249,88 @@ TEST(ViewerDesktop, signs_in_reads_the_live_queue_opens_a_ticket_and_chats) {
     EXPECT_TRUE(wait_until([&] { return table->model()->rowCount() == 5; }));
     EXPECT_EQ(child<QToolButton>(window, "view-all")->text(), "All (5)");
     window.close();
-    fs::remove_all(config);
+}
+
+bool near(QRgb pixel, QRgb want) {
+    return std::abs(qRed(pixel) - qRed(want)) < 24 && std::abs(qGreen(pixel) - qGreen(want)) < 24 &&
+           std::abs(qBlue(pixel) - qBlue(want)) < 24;
+}
+
+TEST(ViewerDesktop, a_control_session_waits_for_consent_shows_the_screen_takes_input_and_ends) {
+    XvfbProcess users_screen(1024, 768);
+    UserScreen screen(users_screen.display());
+    Helpdesk desk;
+    auto& [relay, admin, tina] = desk;
+    AgentProcess agent;
+    ASSERT_EQ(agent.enroll(relay, "desk-session").exit_code, 0);
+    agent.start({"DISPLAY=" + users_screen.display()});
+    agent.wait_connected(true);
+    auto help = agent.command({"help", "--subject", "The spreadsheet shows wrong totals"});
+    std::smatch found;
+    ASSERT_TRUE(std::regex_search(help.out, found, std::regex("LL-\\d{6}"))) << help.out << help.err;
+    const std::string number = found.str();
+    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + number + "/claim").status, 200u);
+
+    viewer::ui::RelayClient client;
+    viewer::ui::SignInDialog dialog(client);
+    sign_in(dialog, relay, "tina", "tina-password-1", false);
+    viewer::ui::MainWindow window(client, dialog.signed_in());
+    window.resize(1400, 850);
+    window.show();
+    auto* table = window.queue_view();
+    ASSERT_TRUE(wait_until([&] { return window.live() && table->model()->rowCount() == 1; }));
+    table->setCurrentIndex(table->model()->index(0, 0));
+    auto* control = child<QPushButton>(*window.ticket_panel(), "control-screen");
+    ASSERT_TRUE(wait_until([&] { return control->isEnabled(); })) << "the machine is online";
+    control->click();
+    ASSERT_EQ(window.session_windows().size(), 1u);
+    auto* session = window.session_windows().front();
+    ASSERT_TRUE(wait_until([&] { return session->state_label()->text().contains("consent"); }))
+        << session->state_label()->text().toStdString();
+    screenshot(*session, "7-session-waiting");
+
+    // The user says yes at the machine.
+    std::thread user([&] {
+        for (int i = 0; i < 200 && agent.status_json().find("pendingRequest") == std::string::npos; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        agent.command({"consent", "allow"});
+    });
+    auto* view = session->remote_view();
+    const bool shown = wait_until(
+        [&] {
+            const QImage& image = view->image();
+            return image.width() == 1024 && near(image.pixel(300, 200), qRgb(255, 255, 255)) &&
+                   near(image.pixel(100, 600), qRgb(0, 0x80, 0x80));
+        },
+        std::chrono::seconds(40));
+    user.join();
+    if (!shown) screenshot(*session, "8-session-failed");
+    ASSERT_TRUE(shown) << session->state_label()->text().toStdString() << " image " << view->image().width() << "x"
+                       << view->image().height() << agent.log();
+    EXPECT_TRUE(session->state_label()->text().contains("control")) << session->state_label()->text().toStdString();
+    screenshot(*session, "8-session-control");
+
+    // 1:1, so a point on the view is the same point on the user's screen; the pointer goes there.
+    child<QCheckBox>(*session)->setChecked(false);
+    ASSERT_TRUE(wait_until([&] { return view->width() == 1024; }));
+    QMouseEvent move(QEvent::MouseMove, QPointF(321, 234), view->mapToGlobal(QPointF(321, 234)), Qt::NoButton,
+                     Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(view, &move);
+    EXPECT_TRUE(wait_until([&] {
+        return screen.pointer() == std::pair{321, 234};
+    })) << screen.pointer().first
+        << "," << screen.pointer().second;
+
+    // Ending from the window: the relay records who ended it.
+    const std::string id = session->session_id().toStdString();
+    session->close();
+    v1::Session ended;
+    EXPECT_TRUE(wait_until([&] {
+        from_json(tina.call("GET", "/api/v1/sessions/" + id).body, ended);
+        return ended.state() == v1::Session::ENDED;
+    })) << ended.DebugString();
+    EXPECT_NE(ended.ended_by().find("tina"), std::string::npos) << ended.DebugString();
+    window.close();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "viewer/ui/main_window.hpp"
 
+#include "viewer/ui/session_window.hpp"
 #include "viewer/ui/ticket_panel.hpp"
 
 #include <QButtonGroup>
@@ -124,6 +125,7 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
                 }
             });
     connect(panel_, &TicketPanel::error, this, [this](const QString& message) { show_error(message); });
+    connect(panel_, &TicketPanel::session_requested, this, &MainWindow::open_session);
     connect(retry_, &QPushButton::clicked, this, [this] {
         auto action = std::move(retry_action_);
         error_->clear();
@@ -163,6 +165,8 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
 
 MainWindow::~MainWindow() {
     if (events_) events_->stop();  // no callback may reach a half-destroyed window
+    for (auto* window : session_windows())
+        delete window;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -225,7 +229,15 @@ void MainWindow::on_event(const v1::StaffEvent& event) {
             model_->upsert(event.ticket());
             panel_->ticket_changed(event.ticket());
             break;
-        case v1::StaffEvent::kChat: panel_->chat_received(event.chat()); break;
+        case v1::StaffEvent::kChat:
+            panel_->chat_received(event.chat());
+            for (auto* window : session_windows())
+                window->chat_received(event.chat());
+            break;
+        case v1::StaffEvent::kSession:
+            for (auto* window : session_windows())
+                window->session_changed(event.session());
+            break;
         case v1::StaffEvent::kDevice:
             panel_->set_device_online(event.device().device_id(), event.device().online());
             break;
@@ -243,6 +255,26 @@ void MainWindow::on_stream_state(bool live, const QString& why, bool final) {
     } else if (final) {
         show_error(tr("The relay closed the live queue: %1. Sign in again.").arg(why));
     }
+}
+
+std::vector<SessionWindow*> MainWindow::session_windows() const {
+    std::vector<SessionWindow*> open;
+    for (const auto& window : sessions_) {
+        if (window) open.push_back(window.data());
+    }
+    return open;
+}
+
+void MainWindow::open_session(const QString& number, v1::SessionMode mode, int monitor) {
+    std::erase_if(sessions_, [](const auto& window) { return window.isNull(); });
+    auto* window = new SessionWindow(session_, number, mode, monitor < 0 ? std::nullopt : std::optional<int>(monitor));
+    connect(window, &SessionWindow::end_requested, this, [this](const QString& id) {
+        client_.call<v1::Session>(
+            this, [id = id.toStdString()](RelayApi& api) { return api.end_session(id, "the technician ended it"); },
+            [](core::Result<v1::Session>) {});
+    });
+    sessions_.push_back(window);
+    window->show();
 }
 
 void MainWindow::show_error(const QString& message, std::function<void()> retry) {

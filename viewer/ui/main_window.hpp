@@ -10,7 +10,10 @@
 
 #include <QMainWindow>
 
+#include <QPointer>
+
 #include <memory>
+#include <vector>
 
 class QButtonGroup;
 class QComboBox;
@@ -23,6 +26,7 @@ class QTableView;
 namespace lifeline::viewer::ui {
 
 class TicketPanel;
+class SessionWindow;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -34,6 +38,8 @@ public:
     models::QueueFilter* queue_filter() const { return filter_; }
     TicketPanel* ticket_panel() const { return panel_; }
     bool live() const { return live_; }
+    // The remote-session windows this window opened and that are still open.
+    std::vector<SessionWindow*> session_windows() const;
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -45,6 +51,7 @@ private:
     void show_error(const QString& message, std::function<void()> retry = {});
     void update_counts();
     void save_settings();
+    void open_session(const QString& number, v1::SessionMode mode, int monitor);
 
     RelayClient& client_;
     SignedIn session_;
@@ -61,6 +68,7 @@ private:
     QPushButton* retry_;
     std::function<void()> retry_action_;
     std::unique_ptr<EventStream> events_;
+    std::vector<QPointer<SessionWindow>> sessions_;
     bool live_ = false;
 };
 

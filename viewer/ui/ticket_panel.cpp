@@ -2,6 +2,7 @@
 
 #include "viewer/models/ticket_text.hpp"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -40,10 +41,19 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
     facts_->setObjectName("ticket-facts");
     claim_ = new QPushButton(tr("&Claim"));
     resolve_ = new QPushButton(tr("&Resolve…"));
+    view_screen_ = new QPushButton(tr("&See screen"));
+    view_screen_->setObjectName("see-screen");
+    control_screen_ = new QPushButton(tr("C&ontrol screen"));
+    control_screen_->setObjectName("control-screen");
+    monitor_ = new QComboBox;
+    monitor_->setObjectName("monitor");
     auto* actions = new QHBoxLayout;
     actions->addWidget(claim_);
     actions->addWidget(resolve_);
     actions->addStretch();
+    actions->addWidget(monitor_);
+    actions->addWidget(view_screen_);
+    actions->addWidget(control_screen_);
 
     description_ = new QPlainTextEdit;
     description_->setReadOnly(true);
@@ -122,6 +132,10 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
             });
     });
     connect(chat_send_, &QPushButton::clicked, this, &TicketPanel::send_chat);
+    for (auto [button, mode] : {std::pair{view_screen_, v1::VIEW}, std::pair{control_screen_, v1::CONTROL}}) {
+        connect(button, &QPushButton::clicked, this,
+                [this, mode = mode] { emit session_requested(number_, mode, monitor_->currentData().toInt()); });
+    }
     connect(chat_input_, &QLineEdit::returnPressed, this, &TicketPanel::send_chat);
 }
 
@@ -153,6 +167,15 @@ void TicketPanel::show_ticket(const QString& number) {
                     new QTreeWidgetItem(top, {label, value});
             }
             system_info_->expandAll();
+            monitor_->clear();
+            monitor_->addItem(tr("Whole desktop"), -1);
+            for (int i = 0; i < t->system_info().screens_size(); ++i) {
+                const auto& screen = t->system_info().screens(i);
+                monitor_->addItem(
+                    QString("%1: %2 (%3 × %4)").arg(i).arg(q(screen.name())).arg(screen.width()).arg(screen.height()),
+                    i);
+            }
+            monitor_->setVisible(t->system_info().screens_size() > 1);
             if (system_info_->topLevelItemCount() == 0) {
                 new QTreeWidgetItem(system_info_, {tr("No machine: this ticket was opened by staff")});
             }
@@ -177,6 +200,15 @@ void TicketPanel::fill(const v1::Ticket& ticket) {
     if (ticket.has_system_info() || ticket.description().size() > 0)
         description_->setPlainText(q(ticket.description()));
     claim_->setEnabled(ticket.assignee().empty());
+    const bool open = ticket.status() != v1::Ticket::RESOLVED && ticket.status() != v1::Ticket::CLOSED;
+    const bool reachable = !ticket.device_id().empty() && device_online_ && open;
+    view_screen_->setEnabled(reachable);
+    control_screen_->setEnabled(reachable);
+    const QString why = ticket.device_id().empty() ? tr("This ticket was not opened from a machine")
+                        : !device_online_          ? tr("The machine is offline")
+                                                   : QString();
+    view_screen_->setToolTip(why);
+    control_screen_->setToolTip(why);
     resolve_->setEnabled(ticket.status() != v1::Ticket::RESOLVED && ticket.status() != v1::Ticket::CLOSED);
 }
 

@@ -7,6 +7,7 @@
 
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -33,6 +34,8 @@ public:
 
 signals:
     void error(const QString& message);
+    // The technician asks to see (or control) the machine's screen; `monitor` < 0: the whole desktop.
+    void session_requested(const QString& number, v1::SessionMode mode, int monitor);
 
 private:
     void fill(const v1::Ticket& ticket);
@@ -48,6 +51,9 @@ private:
     QLabel* facts_;
     QPushButton* claim_;
     QPushButton* resolve_;
+    QPushButton* view_screen_;
+    QPushButton* control_screen_;
+    QComboBox* monitor_;
     QTabWidget* tabs_;
     QPlainTextEdit* description_;
     QTreeWidget* system_info_;

@@ -1,0 +1,334 @@
+#include "viewer/ui/session_window.hpp"
+
+#include "viewer/core/keysyms.hpp"
+#include "viewer/models/ticket_text.hpp"
+#include "viewer/ui/remote_view.hpp"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace lifeline::viewer::ui {
+
+namespace {
+
+constexpr auto kPairingWait = std::chrono::seconds(35);
+
+struct Quality {
+    const char* label;
+    Encoding encoding;
+    int quality;
+};
+const Quality kQualities[] = {
+    {QT_TRANSLATE_NOOP("SessionWindow", "Balanced"), Encoding::tight, 6},
+    {QT_TRANSLATE_NOOP("SessionWindow", "Best picture"), Encoding::tight, 9},
+    {QT_TRANSLATE_NOOP("SessionWindow", "Fastest"), Encoding::tight, 2},
+    {QT_TRANSLATE_NOOP("SessionWindow", "Exact (lossless)"), Encoding::zrle, -1},
+};
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+}  // namespace
+
+SessionWindow::SessionWindow(SignedIn signed_in, QString ticket, v1::SessionMode mode, std::optional<int> monitor,
+                             QWidget* parent)
+    : QMainWindow(parent),
+      signed_in_(std::move(signed_in)),
+      ticket_(std::move(ticket)),
+      mode_(mode),
+      monitor_(monitor) {
+    setAttribute(Qt::WA_DeleteOnClose);
+    setWindowTitle(tr("%1 — remote session").arg(ticket_));
+
+    auto* bar = addToolBar(tr("Session"));
+    bar->setMovable(false);
+    state_ = new QLabel;
+    state_->setTextFormat(Qt::PlainText);
+    control_button_ = new QPushButton(tr("Ask for &control"));
+    fit_ = new QCheckBox(tr("&Fit to window"));
+    fit_->setChecked(true);
+    quality_ = new QComboBox;
+    for (const auto& choice : kQualities)
+        quality_->addItem(tr(choice.label));
+    end_ = new QPushButton(tr("&End session"));
+    end_->setStyleSheet("QPushButton { color: #b00020; font-weight: bold; }");
+    bar->addWidget(state_);
+    bar->addSeparator();
+    control_action_ = bar->addWidget(control_button_);
+    bar->addWidget(fit_);
+    bar->addWidget(new QLabel(tr(" Quality: ")));
+    bar->addWidget(quality_);
+    auto* spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    bar->addWidget(end_);
+
+    view_ = new RemoteView;
+    scroll_ = new QScrollArea;
+    scroll_->setWidget(view_);
+    scroll_->setWidgetResizable(true);
+    scroll_->setAlignment(Qt::AlignCenter);
+
+    chat_log_ = new QPlainTextEdit;
+    chat_log_->setObjectName("session-chat-log");
+    chat_log_->setReadOnly(true);
+    chat_input_ = new QLineEdit;
+    chat_input_->setObjectName("session-chat-input");
+    chat_input_->setPlaceholderText(tr("Write to the user…"));
+    chat_input_->setMaxLength(4000);
+    auto* chat = new QWidget;
+    auto* chat_layout = new QVBoxLayout(chat);
+    chat_layout->addWidget(new QLabel(tr("Chat with the user")));
+    chat_layout->addWidget(chat_log_, 1);
+    chat_layout->addWidget(chat_input_);
+
+    auto* splitter = new QSplitter;
+    splitter->addWidget(scroll_);
+    splitter->addWidget(chat);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
+    setCentralWidget(splitter);
+    figures_ = new QLabel;
+    statusBar()->addPermanentWidget(figures_);
+
+    connect(fit_, &QCheckBox::toggled, this, [this](bool fit) {
+        scroll_->setWidgetResizable(fit);
+        view_->set_fit(fit);
+    });
+    connect(quality_, &QComboBox::currentIndexChanged, this, &SessionWindow::apply_quality);
+    connect(end_, &QPushButton::clicked, this, &QWidget::close);
+    connect(chat_input_, &QLineEdit::returnPressed, this, &SessionWindow::send_chat);
+    connect(control_button_, &QPushButton::clicked, this, [this] {
+        control_button_->setEnabled(false);
+        state_->setText(tr("Waiting for the user to allow control…"));
+        const std::string id = session_id_.toStdString();
+        client_.call<v1::Session>(
+            this, [id](RelayApi& api) { return api.request_upgrade(id); },
+            [this](core::Result<v1::Session> asked) {
+                if (!asked) {
+                    control_button_->setEnabled(true);
+                    statusBar()->showMessage(q(asked.error().message));
+                }
+            });
+    });
+    // Clipboard both ways, only while the technician may control.
+    connect(QApplication::clipboard(), &QClipboard::dataChanged, this, [this] {
+        if (!control_ || !session_ || !isActiveWindow()) return;
+        auto latin1 = utf8_to_latin1(QApplication::clipboard()->text().toStdString());
+        if (latin1) (void)session_->rfb().send_clipboard(*latin1);
+    });
+    auto* ticker = new QTimer(this);
+    connect(ticker, &QTimer::timeout, this, &SessionWindow::update_figures);
+    ticker->start(1000);
+    resize(1280, 860);
+    start();
+}
+
+SessionWindow::~SessionWindow() {
+    view_->attach(nullptr);
+    if (session_) session_->close();
+}
+
+bool SessionWindow::connected() const { return session_ && !session_->closed(); }
+
+void SessionWindow::start() {
+    control_button_->setEnabled(false);
+    quality_->setEnabled(false);
+    state_->setText(tr("Asking the user…"));
+    const std::string ticket = ticket_.toStdString();
+    const auto mode = mode_;
+    const auto monitor = monitor_;
+    const SignedIn who = signed_in_;
+    client_.run<core::Result<v1::Session>>(
+        this,
+        [this, who, ticket, mode, monitor]() -> core::Result<v1::Session> {
+            auto api = RelayApi::create(who.relay);
+            if (!api) return api.error();
+            api->use_token(who.login.token());
+            auto asked = api->request_session(ticket, mode, monitor);
+            client_.adopt(std::move(*api));
+            return asked;
+        },
+        [this](core::Result<v1::Session> asked) {
+            if (!asked) return ended(q(asked.error().message));
+            session_id_ = q(asked->id());
+            state_->setText(tr("Waiting for the user's consent…"));
+            view_->set_placeholder(
+                tr("Waiting for the user to allow the session…\n\nThey see your name and "
+                   "what you asked for, and can say no."));
+            // The answer comes on the relay's event stream (session_changed); this slow check covers a stream
+            // that is reconnecting just then.
+            auto* check = new QTimer(this);
+            connect(check, &QTimer::timeout, this, [this, check] {
+                if (over_ || session_ || opening_) return check->deleteLater();
+                const std::string id = session_id_.toStdString();
+                client_.call<v1::Session>(
+                    this, [id](RelayApi& api) { return api.get_session(id); },
+                    [this](core::Result<v1::Session> s) {
+                        if (s) on_session(*s);
+                    });
+            });
+            check->start(3000);
+        });
+}
+
+void SessionWindow::on_session(const v1::Session& session) {
+    if (over_) return;
+    switch (session.state()) {
+        case v1::Session::REQUESTED: return;
+        case v1::Session::DENIED:
+            return ended(session.end_reason().empty() ? tr("the user declined") : q(session.end_reason()));
+        case v1::Session::ENDED:
+        case v1::Session::FAILED: {
+            const QString who = session.ended_by().empty() ? QString() : tr(" by %1").arg(q(session.ended_by()));
+            return ended(tr("ended%1: %2").arg(who, q(session.end_reason())));
+        }
+        case v1::Session::ACTIVE: break;
+        default: return;
+    }
+    if (!session_ && !opening_) return open_screen(session.mode());
+    if (!connected()) return;
+    if (session.mode() == v1::CONTROL && !control_) set_control(true);
+    if (session.mode() == v1::VIEW && !session.upgrade_pending() && !control_) set_control(false);
+}
+
+void SessionWindow::open_screen(v1::SessionMode mode) {
+    opening_ = true;
+    state_->setText(tr("The user agreed; connecting…"));
+    const SignedIn who = signed_in_;
+    const std::string id = session_id_.toStdString();
+    const auto& choice = kQualities[quality_->currentIndex()];
+    RfbOptions options;
+    options.encoding = choice.encoding;
+    options.quality = choice.quality;
+    options.handshake_timeout = kPairingWait;
+    client_.run<core::Result<std::shared_ptr<ViewerSession>>>(
+        this,
+        [who, id, options]() -> core::Result<std::shared_ptr<ViewerSession>> {
+            auto opened = ViewerSession::open(who.relay, who.login.token(), id, options);
+            if (!opened) return opened.error();
+            return std::shared_ptr<ViewerSession>(std::move(*opened));
+        },
+        [this, mode](core::Result<std::shared_ptr<ViewerSession>> opened) {
+            opening_ = false;
+            if (!opened) return ended(q(opened.error().message));
+            attach(std::move(*opened));
+            set_control(mode == v1::CONTROL);
+        });
+}
+
+void SessionWindow::attach(std::shared_ptr<ViewerSession> session) {
+    session_ = std::move(session);
+    auto& rfb = session_->rfb();
+    QPointer<RemoteView> view = view_;
+    rfb.set_on_update([view](int, int, int, int) {
+        if (view) view->mark_dirty();
+    });
+    rfb.set_on_resize([view](int, int) {
+        if (view) view->mark_dirty();
+    });
+    QPointer<SessionWindow> self = this;
+    rfb.set_on_clipboard([self](std::string latin1) {
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, text = QString::fromLatin1(latin1.data(), static_cast<qsizetype>(latin1.size()))] {
+                if (self && self->control_) QApplication::clipboard()->setText(text);
+            },
+            Qt::QueuedConnection);
+    });
+    session_->set_on_closed([self](std::string reason) {
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, why = q(reason)] {
+                if (self) self->ended(why);
+            },
+            Qt::QueuedConnection);
+    });
+    view_->attach(&rfb);
+    view_->setFocus();
+    quality_->setEnabled(true);
+}
+
+void SessionWindow::set_control(bool control) {
+    control_ = control;
+    view_->set_input_enabled(control);
+    control_action_->setVisible(!control);  // a toolbar shows its widgets through their actions
+    control_button_->setEnabled(!control && connected());
+    state_->setText(control ? tr("You see and control the screen") : tr("You see the screen (view only)"));
+}
+
+void SessionWindow::apply_quality(int index) {
+    if (!session_ || index < 0) return;
+    session_->rfb().set_encoding(kQualities[index].encoding, kQualities[index].quality);
+}
+
+void SessionWindow::update_figures() {
+    if (!session_) return;
+    const auto updates = session_->rfb().updates();
+    const auto bytes = session_->rfb().bytes_received();
+    figures_->setText(tr("%1 updates/s   %2/s   %3 × %4")
+                          .arg(updates - last_updates_)
+                          .arg(models::format_bytes(static_cast<qint64>(bytes - last_bytes_)))
+                          .arg(view_->image().width())
+                          .arg(view_->image().height()));
+    last_updates_ = updates;
+    last_bytes_ = bytes;
+}
+
+void SessionWindow::session_changed(const v1::Session& session) {
+    if (q(session.id()) == session_id_) on_session(session);
+}
+
+void SessionWindow::ended(const QString& why) {
+    if (over_) return;
+    over_ = true;
+    view_->set_input_enabled(false);
+    control_button_->setEnabled(false);
+    quality_->setEnabled(false);
+    end_->setText(tr("Close"));
+    state_->setText(tr("Session over: %1").arg(why));
+    view_->set_placeholder(tr("Session over: %1").arg(why));
+    state_->setStyleSheet("color: #b00020; font-weight: bold");
+}
+
+void SessionWindow::chat_received(const v1::ChatMessage& message) {
+    if (q(message.ticket_number()) == ticket_) chat_log_->appendPlainText(models::chat_line(message));
+}
+
+void SessionWindow::send_chat() {
+    const QString text = chat_input_->text().trimmed();
+    if (text.isEmpty()) return;
+    const std::string number = ticket_.toStdString();
+    chat_input_->setEnabled(false);
+    client_.call<v1::ChatMessage>(
+        this, [number, text = text.toStdString()](RelayApi& api) { return api.send_chat(number, text); },
+        [this](core::Result<v1::ChatMessage> sent) {
+            chat_input_->setEnabled(true);
+            if (!sent) return statusBar()->showMessage(q(sent.error().message));
+            chat_input_->clear();
+        });
+}
+
+void SessionWindow::closeEvent(QCloseEvent* event) {
+    // Ending goes through the relay's API (by the main window, which outlives this one), so the record
+    // says the technician ended it, and a request still waiting for the user is withdrawn.
+    if (!over_ && !session_id_.isEmpty()) emit end_requested(session_id_);
+    view_->attach(nullptr);
+    if (session_) session_->close();
+    QMainWindow::closeEvent(event);
+}
+
+}  // namespace lifeline::viewer::ui
