@@ -41,14 +41,29 @@ std::stop_token stop_on_signals() {
 
 int main(int argc, char** argv) {
     using namespace lifeline::viewer::app;
+    // --help is the command line's: it lists every option, the desktop's --relay and --user included.
+    if (std::none_of(argv + 1, argv + argc, [](const char* arg) {
+            const std::string_view a(arg);
+            return a == "--headless" || a == "--help" || a == "-h";
+        })) {
 #ifdef LIFELINE_HAVE_DESKTOP
-    if (std::none_of(argv + 1, argv + argc, [](const char* arg) { return std::string_view(arg) == "--headless"; })) {
-        return lifeline::viewer::ui::run_desktop(argc, argv);
-    }
+        const auto set = [](const char* name) {
+            const char* value = std::getenv(name);
+            return value != nullptr && *value != '\0';
+        };
+        if (set("DISPLAY") || set("WAYLAND_DISPLAY") || set("QT_QPA_PLATFORM")) {
+            return lifeline::viewer::ui::run_desktop(argc, argv);
+        }
+        std::cerr << "lifeline-viewer: no display for the desktop UI (DISPLAY is not set); use --headless (see "
+                     "--help)\n";
+#else
+        std::cerr << "lifeline-viewer: the desktop UI is not part of this build; use --headless (see --help)\n";
 #endif
+        return kExitUsage;
+    }
     CLI::App app{"lifeline-viewer: see and control a user's screen through the Lifeline relay"};
     HeadlessOptions options;
-    bool headless = false;
+    bool headless = true;  // main() got here only with --headless
     app.add_flag("--headless", headless, "run without a window: connect, act, print a JSON summary and exit");
     app.add_option("--relay", options.relay_url, "https://HOST:PORT")->type_name("URL");
     app.add_option("--ca,--ca-file", options.ca_file, "PEM file with the relay's CA")->type_name("PEM");
@@ -108,10 +123,6 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
         return code == 0 ? 0 : kExitUsage;
-    }
-    if (!headless) {
-        std::cerr << "lifeline-viewer: the desktop UI is not part of this build; use --headless (see --help)\n";
-        return kExitUsage;
     }
     // parse_order() lists each value as it was parsed: the actions' order across the four options.
     std::map<CLI::Option*, std::size_t> taken;

@@ -20,9 +20,9 @@ TEST(Migrations, an_empty_database_reaches_the_latest_version) {
             names.push_back(stmt.column_text(0));
         return names;
     });
-    EXPECT_EQ(tables, (std::vector<std::string>{"audit_log", "auth_tokens", "comments", "device_inventory_changes",
-                                                "devices", "enrollment_tokens", "sessions", "ticket_attachments",
-                                                "ticket_events", "tickets", "users"}));
+    EXPECT_EQ(tables, (std::vector<std::string>{"audit_log", "auth_tokens", "chat_messages", "comments",
+                                                "device_inventory_changes", "devices", "enrollment_tokens", "sessions",
+                                                "ticket_attachments", "ticket_events", "tickets", "users"}));
 }
 
 TEST(Migrations, reopening_an_existing_database_keeps_its_data_and_runs_nothing_twice) {

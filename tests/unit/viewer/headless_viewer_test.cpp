@@ -226,8 +226,10 @@ TEST(HeadlessViewerUsageTest, ExplainsWhatIsMissingWithExitCode2) {
         EXPECT_NE(result.err.find(says), std::string::npos) << result.err;
         EXPECT_EQ(result.out, "");
     };
-    expect_usage({}, "desktop UI is not part of this build");
-    expect_usage({"--relay", "https://127.0.0.1:1"}, "desktop UI is not part of this build");
+    // Without --headless the desktop UI starts; with no display to show it on, that is a usage error.
+    const std::vector<std::string> no_display{"DISPLAY=", "WAYLAND_DISPLAY=", "QT_QPA_PLATFORM="};
+    expect_usage({}, "use --headless", no_display);
+    expect_usage({"--relay", "https://127.0.0.1:1"}, "use --headless", no_display);
     expect_usage({"--headless"}, "--relay");
     expect_usage({"--headless", "--relay", "http://x:1"}, "https://HOST:PORT");
     const std::vector<std::string> base{"--headless", "--relay", "https://127.0.0.1:1"};
