@@ -5,6 +5,7 @@
 #include "shared/core/ids.hpp"
 #include "shared/core/offload.hpp"
 #include "shared/core/text.hpp"
+#include "shared/net/awaitable.hpp"
 #include "shared/net/https_client.hpp"
 
 #include <google/protobuf/util/json_util.h>
@@ -19,7 +20,7 @@ namespace lifeline::agent {
 
 namespace asio = boost::asio;
 using google::protobuf::util::TimeUtil;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr std::size_t kMaxScreenshot = 8 << 20;  // the relay's attachment limit
 constexpr std::string_view kPngSignature = "\x89PNG\r\n\x1a\n";
 

@@ -3,6 +3,7 @@
 #include "agent/local/local_server.hpp"
 
 #include "agent/core/files.hpp"
+#include "shared/net/awaitable.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -24,7 +25,7 @@ namespace lifeline::agent {
 
 namespace asio = boost::asio;
 using stream_protocol = asio::local::stream_protocol;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr std::size_t kMaxConnections = 32;
 
 constexpr std::size_t kMaxPendingEvents = 256;  // a watcher this far behind is hung up on

@@ -3,6 +3,7 @@
 #include "agent/relay_link/relay_link.hpp"
 
 #include "shared/core/ids.hpp"
+#include "shared/net/awaitable.hpp"
 #include "shared/net/tls.hpp"
 #include "shared/net/ws_client.hpp"
 
@@ -26,7 +27,7 @@ namespace lifeline::agent {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr std::size_t kMaxFrame = 1 << 20;
 
 struct RelayLink::Connection {

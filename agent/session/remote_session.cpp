@@ -2,6 +2,7 @@
 #include "agent/session/remote_session.hpp"
 
 #include "shared/core/offload.hpp"
+#include "shared/net/awaitable.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -21,7 +22,7 @@ namespace lifeline::agent {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 RemoteSession::RemoteSession(asio::any_io_executor executor, asio::thread_pool& pool, asio::ssl::context& tls,
                              RemoteSessionOptions options, v1::SessionRequest request, Ended on_ended)

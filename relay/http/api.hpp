@@ -87,6 +87,9 @@ inline store::Actor actor_of(const RequestContext& ctx) {
     return store::Actor::user(ctx.principal->username, ctx.remote_address);
 }
 
+// Leads and admins may act on any ticket; a technician on the tickets assigned to them.
+inline bool is_lead(const store::Principal& who) { return who.role == v1::LEAD || who.role == v1::ADMIN; }
+
 // Bearer token -> principal through the user store, for the router.
 Authenticator make_authenticator(ApiContext& api);
 

@@ -15,8 +15,6 @@ namespace {
 constexpr int kChatPage = 500;
 constexpr std::size_t kMaxChatBody = 32 << 10;  // the text's 4000 bytes, JSON-escaped
 
-bool is_lead(const store::Principal& who) { return who.role == v1::LEAD || who.role == v1::ADMIN; }
-
 }  // namespace
 
 void register_chat_routes(Router& router, ApiContext& api) {

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include "shared/net/awaitable.hpp"
 
 #include <array>
 
@@ -20,7 +21,7 @@ namespace lifeline::relay::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 struct HttpsServer::Connection {
     Connection(tcp::socket socket, asio::ssl::context& tls)

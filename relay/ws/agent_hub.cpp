@@ -6,6 +6,7 @@
 #include "relay/helpdesk/ticket_rules.hpp"
 #include "relay/ws/upgrade.hpp"
 #include "shared/core/ids.hpp"
+#include "shared/net/awaitable.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -27,7 +28,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using google::protobuf::util::TimeUtil;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 struct AgentHub::Session {
     explicit Session(beast::ssl_stream<beast::tcp_stream>&& stream) : ws(std::move(stream)), wake(ws.get_executor()) {}

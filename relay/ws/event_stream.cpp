@@ -2,6 +2,7 @@
 
 #include "relay/ws/upgrade.hpp"
 #include "shared/core/ids.hpp"
+#include "shared/net/awaitable.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -18,7 +19,7 @@ namespace lifeline::relay::ws {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr std::size_t kMaxClientFrame = 4 << 10;  // the client has nothing to say; a close frame fits
 
 struct EventStream::Client {

@@ -23,7 +23,7 @@ namespace {
 constexpr std::uint64_t kMaxRecordingDownload = std::uint64_t{256} << 20;
 constexpr int kMaxMonitors = 16;
 
-bool is_lead(const store::Principal& who) { return who.role == v1::LEAD || who.role == v1::ADMIN; }
+using http::is_lead;
 
 // A technician sees their own sessions; leads and admins see all.
 core::Result<void> may_see(const store::Principal& who, const v1::Session& session) {

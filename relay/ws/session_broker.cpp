@@ -8,6 +8,7 @@
 #include "relay/ws/upgrade.hpp"
 #include "shared/core/ids.hpp"
 #include "shared/core/text.hpp"
+#include "shared/net/awaitable.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -32,7 +33,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using google::protobuf::util::TimeUtil;
 using WsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 // A consented session whose sockets are connecting or connected.
 struct SessionBroker::Live {

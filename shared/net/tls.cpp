@@ -303,9 +303,9 @@ std::string probe_ca_fingerprint(const std::string& host, std::uint16_t port, st
         SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
     }
     asio::ip::tcp::resolver resolver(io);
-    auto& tcp = boost::beast::get_lowest_layer(stream);
-    tcp.expires_after(timeout);
-    tcp.connect(resolver.resolve(host, std::to_string(port)));
+    auto& transport = boost::beast::get_lowest_layer(stream);
+    transport.expires_after(timeout);
+    transport.connect(resolver.resolve(host, std::to_string(port)));
     stream.handshake(asio::ssl::stream_base::client);
     STACK_OF(X509)* chain = SSL_get_peer_cert_chain(stream.native_handle());
     const int count = chain == nullptr ? 0 : sk_X509_num(chain);
@@ -319,7 +319,7 @@ std::string probe_ca_fingerprint(const std::string& host, std::uint16_t port, st
         throw boost::system::system_error(asio::error::invalid_argument, "cannot hash the certificate");
     }
     boost::system::error_code ignored;
-    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    transport.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out = "sha256:";
     for (unsigned int i = 0; i < length; ++i) {

@@ -1,6 +1,7 @@
 // WebSocket client connect over TLS with error classification.
 #include "shared/net/ws_client.hpp"
 
+#include "shared/net/awaitable.hpp"
 #include "shared/net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,7 +15,6 @@ namespace lifeline::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 std::string host_and_port(const std::string& host, std::uint16_t port) {
     bool v6 = host.find(':') != std::string::npos;
@@ -33,14 +33,14 @@ asio::awaitable<std::optional<WsConnectError>> connect_websocket(WsStream& strea
     auto [resolve_error, endpoints] = co_await resolver.async_resolve(target.host, std::to_string(target.port), kTuple);
     if (resolve_error) co_return fail(Kind::network, "cannot resolve " + target.host + ": " + resolve_error.message());
 
-    auto& tcp = beast::get_lowest_layer(*ws);
-    tcp.expires_after(target.timeout);
-    auto [connect_error, endpoint] = co_await tcp.async_connect(endpoints, kTuple);
+    auto& transport = beast::get_lowest_layer(*ws);
+    transport.expires_after(target.timeout);
+    auto [connect_error, endpoint] = co_await transport.async_connect(endpoints, kTuple);
     if (connect_error) co_return fail(Kind::network, "cannot connect to " + where + ": " + connect_error.message());
-    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+    transport.socket().set_option(asio::ip::tcp::no_delay(true));
 
     set_verify_host(ws->next_layer().native_handle(), target.host);
-    tcp.expires_after(target.timeout);
+    transport.expires_after(target.timeout);
     auto [tls_error] = co_await ws->next_layer().async_handshake(asio::ssl::stream_base::client, kTuple);
     if (tls_error) {
         if (is_certificate_rejection(tls_error)) {
@@ -50,7 +50,7 @@ asio::awaitable<std::optional<WsConnectError>> connect_websocket(WsStream& strea
         }
         co_return fail(Kind::network, "TLS handshake with " + where + " failed: " + tls_error.message());
     }
-    tcp.expires_never();
+    transport.expires_never();
 
     ws->set_option(websocket::stream_base::timeout{target.timeout, websocket::stream_base::none(), false});
     ws->set_option(websocket::stream_base::decorator(

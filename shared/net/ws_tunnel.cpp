@@ -10,6 +10,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include "shared/net/awaitable.hpp"
 
 #include <array>
 #include <memory>
@@ -20,7 +21,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using Local = asio::local::stream_protocol::socket;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
 constexpr std::size_t kChunk = 64 * 1024;
 
 namespace {

@@ -1,5 +1,6 @@
 #include "viewer/core/event_stream.hpp"
 
+#include "shared/net/awaitable.hpp"
 #include "shared/net/ws_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -20,7 +21,7 @@ namespace lifeline::viewer {
 
 namespace asio = boost::asio;
 namespace websocket = boost::beast::websocket;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr std::size_t kMaxEventFrame = 1 << 20;
 
 struct EventStream::Impl {

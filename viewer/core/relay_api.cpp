@@ -26,13 +26,6 @@ constexpr std::size_t kMaxQuotedBody = 200;
 
 core::Error invalid(std::string message) { return core::make_error(Errc::invalid_argument, std::move(message)); }
 
-// Ticket numbers ("LL-000123") and session ids ("s-9f3c2a1b7d") go into paths: nothing that could change the path.
-bool is_path_token(const std::string& text) {
-    return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    });
-}
-
 Errc errc_for_status(unsigned status) {
     switch (status) {
         case 400: return Errc::invalid_argument;
@@ -86,7 +79,26 @@ core::Result<Message> parse_answer(const std::string& body) {
     return message;
 }
 
+// `path` with URL parameters the caller encoded; nothing that could end the request line or start a fragment.
+core::Result<std::string> with_query(const std::string& path, const std::string& query) {
+    if (query.find_first_of("#\r\n ") != std::string::npos) return invalid("not a query: \"" + query + "\"");
+    return query.empty() ? path : path + "?" + query;
+}
+
+// A call's answer, parsed; the call's error as it is.
+template <class Message>
+core::Result<Message> parsed(const core::Result<std::string>& answer) {
+    if (!answer) return answer.error();
+    return parse_answer<Message>(*answer);
+}
+
 }  // namespace
+
+bool is_path_token(const std::string& text) {
+    return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+}
 
 core::Result<RelayEndpoint> parse_relay_url(std::string_view url) {
     auto bad = [&] {

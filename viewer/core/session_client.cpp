@@ -42,13 +42,6 @@ constexpr std::chrono::seconds kConnectStep{15};
 constexpr std::string_view kLocalEndClosed = "the local end closed";
 constexpr std::string_view kClosedByViewer = "closed by the viewer";
 
-bool is_path_token(const std::string& text) {
-    return !text.empty() && text.size() <= 64 &&
-           text.find_first_not_of(
-               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-               "VWXYZ0123456789-_") == std::string::npos;
-}
-
 // A refused upgrade: the relay's JSON error message (the WebSocket error text ends with "STATUS BODY").
 core::Error refused_error(const net::WsConnectError& failure) {
     Errc code = Errc::unavailable;

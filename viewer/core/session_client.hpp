@@ -26,6 +26,10 @@ struct RelayEndpoint {
     net::TlsClientOptions tls;
 };
 
+// Ticket numbers ("LL-000123"), session and device ids go into URL paths: true when `text` could not change the
+// path (1-64 characters of A-Z, a-z, 0-9, '-' and '_').
+bool is_path_token(const std::string& text);
+
 // "https://relay.example:8443", "https://[::1]:8443", "https://10.0.0.5" -> host and port (tls left empty).
 // Anything but https with a host, an optional port and an optional "/" is invalid_argument.
 core::Result<RelayEndpoint> parse_relay_url(std::string_view url);
