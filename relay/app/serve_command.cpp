@@ -104,6 +104,7 @@ int run_serve(const ServeOptions& options) {
         events::PublishingTicketStore tickets(ticket_rows, event_bus);
         events::PublishingSessionStore sessions(session_rows, event_bus);
         store::sqlite::SqliteAuditStore audit(db);
+        store::sqlite::SqliteKbStore knowledge(db);
         core::SystemClock clock;
         auth::LoginThrottle throttle(
             auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)}, clock);
@@ -122,6 +123,7 @@ int run_serve(const ServeOptions& options) {
         http::register_attachment_routes(router, api);
         http::register_audit_routes(router, api);
         http::register_chat_routes(router, api);
+        http::register_kb_routes(router, api, knowledge);
         api.events = &event_bus;
 
         http::ServerOptions server_options;

@@ -18,6 +18,9 @@
 namespace lifeline::relay::events {
 class EventBus;
 }
+namespace lifeline::relay::store {
+class KbStore;
+}
 
 namespace lifeline::relay::http {
 
@@ -101,6 +104,7 @@ void register_agent_routes(Router& router, ApiContext& api);
 void register_attachment_routes(Router& router, ApiContext& api);
 void register_timeline_routes(Router& router, ApiContext& api, store::SessionStore& sessions);
 void register_chat_routes(Router& router, ApiContext& api);
+void register_kb_routes(Router& router, ApiContext& api, store::KbStore& kb);
 
 // Handler helpers shared by the API areas.
 template <class T>

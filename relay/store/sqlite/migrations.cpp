@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -194,6 +194,68 @@ CREATE TABLE chat_messages (
     sent_at    INTEGER NOT NULL
 );
 CREATE INDEX chat_ticket ON chat_messages(ticket_id, id);
+)sql",
+    // 8: the knowledge base: articles, their full-text index, and the tickets they solved.
+    R"sql(
+-- tags: the article's tags joined by newlines, for the full-text index; kb_article_tags is their lookup.
+CREATE TABLE kb_articles (
+    id            INTEGER PRIMARY KEY,
+    title         TEXT NOT NULL,
+    body_markdown TEXT NOT NULL,
+    category      TEXT NOT NULL DEFAULT '',
+    tags          TEXT NOT NULL DEFAULT '',
+    state         TEXT NOT NULL CHECK (state IN ('draft', 'published')),
+    author        TEXT NOT NULL,
+    updated_by    TEXT NOT NULL,
+    revision      INTEGER NOT NULL DEFAULT 1,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    published_at  INTEGER,
+    views         INTEGER NOT NULL DEFAULT 0,
+    helped        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX kb_articles_category ON kb_articles(category, id);
+CREATE INDEX kb_articles_state ON kb_articles(state, id);
+
+CREATE TABLE kb_article_tags (
+    article_id INTEGER NOT NULL REFERENCES kb_articles(id),
+    tag        TEXT NOT NULL,
+    PRIMARY KEY (tag, article_id)
+) WITHOUT ROWID;
+CREATE INDEX kb_article_tags_article ON kb_article_tags(article_id);
+
+-- External content: the text lives once, in kb_articles; the triggers keep the index in step.
+-- Porter stemming lets "printing" find "print"; diacritics fold so "cafe" finds "café".
+CREATE VIRTUAL TABLE kb_articles_fts USING fts5(
+    title, body_markdown, tags, category,
+    content = 'kb_articles', content_rowid = 'id',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER kb_articles_fts_insert AFTER INSERT ON kb_articles BEGIN
+    INSERT INTO kb_articles_fts (rowid, title, body_markdown, tags, category)
+        VALUES (new.id, new.title, new.body_markdown, new.tags, new.category);
+END;
+CREATE TRIGGER kb_articles_fts_delete AFTER DELETE ON kb_articles BEGIN
+    INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body_markdown, tags, category)
+        VALUES ('delete', old.id, old.title, old.body_markdown, old.tags, old.category);
+END;
+-- Only text changes re-index: counting a view must not rewrite the index.
+CREATE TRIGGER kb_articles_fts_update AFTER UPDATE OF title, body_markdown, tags, category ON kb_articles BEGIN
+    INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body_markdown, tags, category)
+        VALUES ('delete', old.id, old.title, old.body_markdown, old.tags, old.category);
+    INSERT INTO kb_articles_fts (rowid, title, body_markdown, tags, category)
+        VALUES (new.id, new.title, new.body_markdown, new.tags, new.category);
+END;
+
+-- "Solved by": the ticket was solved with the article.
+CREATE TABLE kb_ticket_links (
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+    article_id INTEGER NOT NULL REFERENCES kb_articles(id),
+    linked_by  TEXT NOT NULL,
+    linked_at  INTEGER NOT NULL,
+    PRIMARY KEY (ticket_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX kb_ticket_links_article ON kb_ticket_links(article_id);
 )sql",
 };
 

@@ -1,6 +1,7 @@
 // SQLite implementations of the store interfaces. All SQL of the embedded backend lives here.
 #pragma once
 
+#include "relay/store/kb_store.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/store.hpp"
 
@@ -82,6 +83,28 @@ public:
     core::Result<v1::Session> update_session(const std::string& id, const SessionChange& change) override;
     std::vector<v1::Session> open_sessions() override;
     core::Result<v1::SessionList> ticket_sessions(const std::string& number) override;
+    core::Result<v1::SessionList> list_sessions(const SessionQuery& query) override;
+
+private:
+    Database& db_;
+};
+
+class SqliteKbStore final : public KbStore {
+public:
+    explicit SqliteKbStore(Database& db) : db_(db) {}
+    v1::KbArticle create_article(const NewKbArticle& article, core::SystemTime now, const Actor& actor) override;
+    core::Result<v1::KbArticle> get_article(std::int64_t id, bool published_only) override;
+    core::Result<v1::KbArticlePage> list_articles(const KbArticleQuery& query) override;
+    core::Result<v1::KbArticle> update_article(std::int64_t id, const KbArticleChange& change, core::SystemTime now,
+                                               const Actor& actor) override;
+    core::Result<v1::KbArticle> set_state(std::int64_t id, v1::KbArticle::State state, core::SystemTime now,
+                                          const Actor& actor) override;
+    core::Result<v1::KbCounters> count(std::int64_t id, KbCounter counter, bool published_only) override;
+    core::Result<std::vector<v1::KbSearchHit>> search(const KbSearchQuery& query) override;
+    core::Result<v1::KbTicketLink> link_ticket(const std::string& number, std::int64_t article_id,
+                                               const std::string& username, core::SystemTime now,
+                                               const Actor& actor) override;
+    core::Result<v1::KbTicketLinkList> ticket_links(const std::string& number) override;
 
 private:
     Database& db_;
