@@ -249,6 +249,7 @@ asio::awaitable<v1::LocalResponse> Daemon::help(const v1::HelpRequest& request) 
     if (reply && reply->has_ticket_opened()) {
         result->set_number(reply->ticket_opened().number());
         result->set_queued(false);
+        tickets_read_at_.reset();  // the new ticket belongs in the next status
     } else if (reply && reply->has_error() && is_final_refusal(reply->error())) {
         co_return local_error(core::Errc::invalid_argument,
                               "the relay refused the request: " + reply->error().message());
@@ -268,12 +269,21 @@ asio::awaitable<v1::LocalResponse> Daemon::status() {
     if (!link_->connected()) co_return response;
     *status->mutable_connected_since() = TimeUtil::MillisecondsToTimestamp(
         std::chrono::duration_cast<std::chrono::milliseconds>(link_->connected_since().time_since_epoch()).count());
+    const auto now = std::chrono::steady_clock::now();
+    if (tickets_read_at_ && now - *tickets_read_at_ < options_.tickets_max_age) {
+        *status->mutable_tickets() = tickets_;
+        co_return response;
+    }
     v1::AgentToRelay ask;
     const std::int64_t id = next_request_id_++;
     ask.mutable_list_tickets()->set_request_id(id);
     if (!link_->send(ask)) co_return response;
     auto reply = co_await wait_for("req:" + std::to_string(id), options_.status_wait);
-    if (reply && reply->has_my_tickets()) *status->mutable_tickets() = reply->my_tickets().tickets();
+    if (reply && reply->has_my_tickets()) {
+        tickets_ = reply->my_tickets().tickets();
+        tickets_read_at_ = now;
+        *status->mutable_tickets() = tickets_;
+    }
     co_return response;
 }
 

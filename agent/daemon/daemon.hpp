@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,9 @@ struct DaemonOptions {
     std::chrono::milliseconds backoff_cap{60'000};
     std::chrono::milliseconds help_wait{15'000};   // how long `help` waits for the ticket number
     std::chrono::milliseconds status_wait{5'000};  // how long `status` waits for the ticket list
+    // A ticket list read from the relay serves `status` this long: the tray asks every second, and a fleet of
+    // machines must not turn that into a request per machine per second at the relay.
+    std::chrono::milliseconds tickets_max_age{10'000};
     std::string display;                           // the X display remote sessions share; empty = $DISPLAY
     std::chrono::seconds consent_window = kConsentWindow;
 };
@@ -77,6 +81,8 @@ private:
     std::unique_ptr<SessionDesk> sessions_;
     std::map<std::string, std::shared_ptr<Waiter>> waiters_;
     std::int64_t next_request_id_ = 1;
+    std::optional<std::chrono::steady_clock::time_point> tickets_read_at_;  // unset: read them on the next status
+    google::protobuf::RepeatedPtrField<v1::TicketSummary> tickets_;
     bool uploading_ = false;
 };
 
