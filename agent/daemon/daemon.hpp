@@ -40,7 +40,7 @@ struct DaemonOptions {
     // A ticket list read from the relay serves `status` this long: the tray asks every second, and a fleet of
     // machines must not turn that into a request per machine per second at the relay.
     std::chrono::milliseconds tickets_max_age{10'000};
-    std::string display;                           // the X display remote sessions share; empty = $DISPLAY
+    std::string display;  // the X display remote sessions share; empty = $DISPLAY
     std::chrono::seconds consent_window = kConsentWindow;
 };
 

@@ -65,6 +65,9 @@ public:
     core::Result<v1::SessionList> ticket_sessions(const std::string& number) override {
         return inner_.ticket_sessions(number);
     }
+    core::Result<v1::SessionList> list_sessions(const store::SessionQuery& query) override {
+        return inner_.list_sessions(query);
+    }
 
 private:
     core::Result<v1::Session> published(core::Result<v1::Session> session);

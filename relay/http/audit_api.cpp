@@ -6,8 +6,6 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 namespace lifeline::relay::http {
 
 namespace asio = boost::asio;
@@ -21,23 +19,6 @@ constexpr int kMaxPage = 1000;
 constexpr int kMaxExport = 10000;  // rows per export request; next_cursor continues
 
 enum class Format { json, jsonl, csv };
-
-core::Result<std::int64_t> parse_number(std::string_view name, const std::string& value, std::int64_t max) {
-    std::int64_t number = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
-    if (ec != std::errc() || end != value.data() + value.size() || number < 1 || number > max) {
-        return invalid(std::string(name) + " must be a number from 1 to " + std::to_string(max));
-    }
-    return number;
-}
-
-core::Result<std::int64_t> parse_time(std::string_view name, const std::string& value) {
-    google::protobuf::Timestamp at;
-    if (!TimeUtil::FromString(value, &at)) {
-        return invalid(std::string(name) + " must be an RFC 3339 time, e.g. 2026-11-23T09:00:00Z");
-    }
-    return TimeUtil::TimestampToMilliseconds(at);
-}
 
 struct AuditRequest {
     store::AuditQuery query;
@@ -57,16 +38,16 @@ core::Result<AuditRequest> request_from(const RequestContext& ctx) {
                                              : out.query.device;
             field = value;
         } else if (key == "from" || key == "to") {
-            auto at = parse_time(key, value);
+            auto at = parse_query_time(key, value);
             if (!at) return at.error();
             (key == "from" ? out.query.from_ms : out.query.to_ms) = *at;
         } else if (key == "limit") {
-            auto limit = parse_number("limit", value, kMaxExport);
+            auto limit = parse_query_number("limit", value, kMaxExport);
             if (!limit) return limit.error();
             out.query.limit = static_cast<int>(*limit);
             limit_given = true;
         } else if (key == "cursor") {
-            auto seq = parse_number("cursor", value, INT64_MAX);
+            auto seq = parse_query_number("cursor", value, INT64_MAX);
             if (!seq) return invalid("cursor is not one this API gave out");
             out.query.before_seq = *seq;
         } else if (key == "format") {

@@ -4,6 +4,9 @@
 #include "lifeline.pb.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <charconv>
 
 namespace lifeline::relay::http {
 
@@ -68,6 +71,25 @@ core::Result<void> parse_json(std::string_view body, google::protobuf::Message& 
         return core::make_error(Errc::invalid_argument, "malformed JSON body: " + status.ToString());
     }
     return {};
+}
+
+core::Result<std::int64_t> parse_query_number(std::string_view name, const std::string& value, std::int64_t max) {
+    std::int64_t number = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (ec != std::errc() || end != value.data() + value.size() || number < 1 || number > max) {
+        return core::make_error(Errc::invalid_argument,
+                                std::string(name) + " must be a number from 1 to " + std::to_string(max));
+    }
+    return number;
+}
+
+core::Result<std::int64_t> parse_query_time(std::string_view name, const std::string& value) {
+    google::protobuf::Timestamp at;
+    if (!google::protobuf::util::TimeUtil::FromString(value, &at)) {
+        return core::make_error(Errc::invalid_argument,
+                                std::string(name) + " must be an RFC 3339 time, e.g. 2026-11-23T09:00:00Z");
+    }
+    return google::protobuf::util::TimeUtil::TimestampToMilliseconds(at);
 }
 
 }  // namespace lifeline::relay::http

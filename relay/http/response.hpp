@@ -6,6 +6,7 @@
 #include <google/protobuf/message.h>
 #include <boost/beast/http.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,10 @@ Response empty_response(beast_http::status status);
 core::Result<void> parse_json(std::string_view body, google::protobuf::Message& out);
 
 std::string to_json(const google::protobuf::Message& message);
+
+// Query parameters of the list routes. Errc::invalid_argument naming the parameter.
+core::Result<std::int64_t> parse_query_number(std::string_view name, const std::string& value, std::int64_t max);
+// An RFC 3339 time, in milliseconds since the epoch.
+core::Result<std::int64_t> parse_query_time(std::string_view name, const std::string& value);
 
 }  // namespace lifeline::relay::http

@@ -241,6 +241,18 @@ public:
 
 using SessionChange = std::function<core::Result<void>(v1::Session& session)>;
 
+// GET /api/v1/sessions: every filter optional, combined with AND; newest first.
+struct SessionQuery {
+    std::string technician;  // username
+    std::string device_id;
+    std::string ticket;  // LL-000042
+    std::optional<v1::Session::State> state;
+    std::optional<std::int64_t> from_ms;  // requested at or after
+    std::optional<std::int64_t> to_ms;    // requested before
+    int limit = 100;
+    std::string cursor;  // a page's next_cursor
+};
+
 class SessionStore {
 public:
     virtual ~SessionStore() = default;
@@ -254,6 +266,8 @@ public:
     // Sessions still requested or active, e.g. to close them after a relay restart.
     virtual std::vector<v1::Session> open_sessions() = 0;
     virtual core::Result<v1::SessionList> ticket_sessions(const std::string& number) = 0;
+    // Errc::invalid_argument for a cursor this store did not give out.
+    virtual core::Result<v1::SessionList> list_sessions(const SessionQuery& query) = 0;
 };
 
 }  // namespace lifeline::relay::store

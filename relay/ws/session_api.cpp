@@ -31,6 +31,49 @@ core::Result<void> may_see(const store::Principal& who, const v1::Session& sessi
     return core::make_error(core::Errc::permission_denied, "this session is another technician's");
 }
 
+constexpr int kMaxSessionPage = 500;
+
+// GET /api/v1/sessions's parameters. A technician's list is always their own.
+core::Result<store::SessionQuery> session_query_from(const RequestContext& ctx) {
+    store::SessionQuery query;
+    for (const auto& [key, value] : ctx.query_params) {
+        if (key == "technician" || key == "device" || key == "ticket" || key == "cursor") {
+            if (auto ok = http::check_text(key, value, 200, false); !ok) return ok.error();
+            (key == "technician" ? query.technician
+             : key == "device"   ? query.device_id
+             : key == "ticket"   ? query.ticket
+                                 : query.cursor) = value;
+        } else if (key == "state") {
+            std::string upper = value;
+            for (auto& c : upper)
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            v1::Session::State state{};
+            if (!v1::Session::State_Parse(upper, &state) || state == v1::Session::STATE_UNSPECIFIED) {
+                return http::invalid("state must be requested, denied, active, ended or failed");
+            }
+            query.state = state;
+        } else if (key == "from" || key == "to") {
+            auto at = http::parse_query_time(key, value);
+            if (!at) return at.error();
+            (key == "from" ? query.from_ms : query.to_ms) = *at;
+        } else if (key == "limit") {
+            auto limit = http::parse_query_number("limit", value, kMaxSessionPage);
+            if (!limit) return limit.error();
+            query.limit = static_cast<int>(*limit);
+        } else {
+            return http::invalid("unknown query parameter '" + key + "'");
+        }
+    }
+    const auto& who = *ctx.principal;
+    if (!is_lead(who)) {
+        if (!query.technician.empty() && query.technician != who.username) {
+            return core::make_error(core::Errc::permission_denied, "technicians see only their own sessions");
+        }
+        query.technician = who.username;
+    }
+    return query;
+}
+
 }  // namespace
 
 void register_session_routes(http::Router& router, http::ApiContext& api, store::SessionStore& sessions,
@@ -102,6 +145,14 @@ void register_session_routes(http::Router& router, http::ApiContext& api, store:
     router.add(verb::get, "/api/v1/tickets/{number}/sessions", staff,
                [&api, &sessions](RequestContext& ctx) -> asio::awaitable<Response> {
                    auto list = co_await api.call([&] { return sessions.ticket_sessions(ctx.param("number")); });
+                   co_return http::json_response(status::ok, list);
+               });
+
+    // Every session, newest first: leads and admins all of them, a technician their own.
+    router.add(verb::get, "/api/v1/sessions", staff,
+               [&api, &sessions](RequestContext& ctx) -> asio::awaitable<Response> {
+                   auto query = http::unwrap(session_query_from(ctx));
+                   auto list = co_await api.call([&] { return sessions.list_sessions(query); });
                    co_return http::json_response(status::ok, list);
                });
 

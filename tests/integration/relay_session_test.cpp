@@ -239,6 +239,59 @@ TEST_F(RelaySessionTest, a_denial_is_recorded_and_no_socket_opens) {
     EXPECT_EQ(ask(*tina_, m.ticket, "VIEW").status, 201u);
 }
 
+TEST_F(RelaySessionTest, the_session_list_filters_pages_and_shows_technicians_only_their_own) {
+    auto first = machine_with_ticket("m-list-1");
+    auto tinas = requested_and_answered(first, false);
+    auto second = machine_with_ticket("m-list-2", false);
+    auto by_lead = ask(*lena_, second.ticket, "CONTROL");
+    ASSERT_EQ(by_lead.status, 201u) << by_lead.body;
+    v1::Session lenas;
+    from_json(by_lead.body, lenas);
+
+    auto list = [](ApiClient& who, const std::string& query) {
+        auto response = who.call("GET", "/api/v1/sessions" + query);
+        EXPECT_EQ(response.status, 200u) << query << ": " << response.body;
+        v1::SessionList sessions;
+        if (response.status == 200u) from_json(response.body, sessions);
+        return sessions;
+    };
+    auto ids = [](const v1::SessionList& sessions) {
+        std::vector<std::string> out;
+        for (const auto& s : sessions.sessions())
+            out.push_back(s.id());
+        return out;
+    };
+    // A lead sees everyone's, newest first.
+    EXPECT_EQ(ids(list(*lena_, "")), (std::vector<std::string>{lenas.id(), tinas.id()}));
+    EXPECT_EQ(ids(list(*lena_, "?technician=tina")), std::vector<std::string>{tinas.id()});
+    EXPECT_EQ(ids(list(*lena_, "?ticket=" + second.ticket)), std::vector<std::string>{lenas.id()});
+    EXPECT_EQ(ids(list(*lena_, "?device=" + first.credential.device_id())), std::vector<std::string>{tinas.id()});
+    EXPECT_EQ(ids(list(*lena_, "?state=denied")), std::vector<std::string>{tinas.id()});
+    EXPECT_EQ(ids(list(*lena_, "?state=requested")), std::vector<std::string>{lenas.id()});
+    EXPECT_TRUE(list(*lena_, "?from=2999-01-01T00:00:00Z").sessions().empty());
+    EXPECT_TRUE(list(*lena_, "?ticket=LL-999999").sessions().empty());
+
+    // Pages: a cursor continues exactly where the last page ended.
+    auto page = list(*lena_, "?limit=1");
+    ASSERT_EQ(ids(page), std::vector<std::string>{lenas.id()});
+    ASSERT_FALSE(page.next_cursor().empty());
+    auto rest = list(*lena_, "?limit=1&cursor=" + page.next_cursor());
+    EXPECT_EQ(ids(rest), std::vector<std::string>{tinas.id()});
+    EXPECT_TRUE(rest.next_cursor().empty());
+
+    // A technician sees their own sessions only, and may not ask for another's.
+    EXPECT_EQ(ids(list(*tina_, "")), std::vector<std::string>{tinas.id()});
+    EXPECT_TRUE(list(*tom_, "").sessions().empty());
+    EXPECT_EQ(tina_->call("GET", "/api/v1/sessions?technician=lena").status, 403u);
+
+    for (const char* bad : {"?state=bogus", "?limit=0", "?limit=501", "?from=yesterday", "?cursor=nonsense",
+                            "?cursor=12.", "?colour=blue"}) {
+        auto response = lena_->call("GET", std::string("/api/v1/sessions") + bad);
+        EXPECT_EQ(response.status, 400u) << bad << ": " << response.body;
+        EXPECT_EQ(error_code(response), "invalid_argument") << bad;
+    }
+}
+
 TEST_F(RelaySessionTest, only_the_assignee_or_a_lead_may_ask_and_only_for_the_ticket_machine) {
     auto m = machine_with_ticket("m-who");
     EXPECT_EQ(ask(*tom_, m.ticket, "VIEW").status, 403u) << "not the assignee";

@@ -7,10 +7,13 @@
 #include "tests/support/agent_channel_client.hpp"
 #include "tests/support/agent_process.hpp"
 #include "tests/support/api_client.hpp"
+#include "tests/support/qt_wait.hpp"
 #include "tests/support/relay_process.hpp"
 #include "tests/support/xvfb_process.hpp"
 #include "tests/ui/user_screen.hpp"
+#include "viewer/ui/lead_window.hpp"
 #include "viewer/ui/main_window.hpp"
+#include "viewer/ui/playback_window.hpp"
 #include "viewer/ui/remote_view.hpp"
 #include "viewer/ui/session_window.hpp"
 #include "viewer/ui/sign_in_dialog.hpp"
@@ -20,8 +23,10 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QPlainTextEdit>
@@ -38,22 +43,13 @@
 #include <fstream>
 #include <functional>
 #include <regex>
+#include <set>
 #include <thread>
 
 namespace lifeline::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-        QThread::msleep(10);
-    }
-    return true;
-}
 
 fs::path screenshot(QWidget& widget, const std::string& name) {
     fs::create_directories("screenshots");
@@ -244,6 +240,34 @@ TEST(ViewerDesktop, signs_in_reads_the_live_queue_opens_a_ticket_and_chats) {
     EXPECT_TRUE(log->toPlainText().contains("tina Example: Hello Mia"));
     screenshot(window, "6-chat");
 
+    // A public reply and an internal note, each kept as what it is; and the priority raised.
+    panel->tabs()->setCurrentIndex(3);
+    auto* reply = child<QPlainTextEdit>(*panel, "reply-text");
+    auto* internal = child<QCheckBox>(*panel, "reply-internal");
+    auto* send = child<QPushButton>(*panel, "reply-send");
+    reply->setPlainText("Please restart Outlook once; I have reset your mailbox session.");
+    send->click();
+    ASSERT_TRUE(wait_until([&] { return reply->toPlainText().isEmpty(); }));
+    internal->setChecked(true);
+    reply->setPlainText("Second time this month: check the mailbox quota.");
+    screenshot(window, "12-reply");
+    send->click();
+    ASSERT_TRUE(wait_until([&] { return reply->toPlainText().isEmpty(); }));
+    v1::CommentList comments;
+    from_json(tina.call("GET", "/api/v1/tickets/" + machine.ticket + "/comments").body, comments);
+    ASSERT_EQ(comments.comments_size(), 2) << comments.DebugString();
+    EXPECT_FALSE(comments.comments(0).internal());
+    EXPECT_TRUE(comments.comments(1).internal());
+    auto* priority = child<QComboBox>(*panel, "priority");
+    const int p2 = priority->findData(static_cast<int>(v1::P2));
+    priority->setCurrentIndex(p2);
+    QMetaObject::invokeMethod(priority, "activated", Q_ARG(int, p2));
+    v1::Ticket changed;
+    EXPECT_TRUE(wait_until([&] {
+        from_json(tina.call("GET", "/api/v1/tickets/" + machine.ticket).body, changed);
+        return changed.priority() == v1::P2;
+    })) << changed.priority();
+
     // A new ticket reaches the open queue through the event stream, no reload.
     admin.create_ticket("Printer on floor 3 jams", v1::P3);
     EXPECT_TRUE(wait_until([&] { return table->model()->rowCount() == 5; }));
@@ -256,44 +280,46 @@ bool near(QRgb pixel, QRgb want) {
            std::abs(qBlue(pixel) - qBlue(want)) < 24;
 }
 
-TEST(ViewerDesktop, a_control_session_waits_for_consent_shows_the_screen_takes_input_and_ends) {
-    XvfbProcess users_screen(1024, 768);
-    UserScreen screen(users_screen.display());
-    Helpdesk desk;
-    auto& [relay, admin, tina] = desk;
+// The user's machine: the real agent on an X server of its own showing UserScreen's picture, enrolled on the
+// desk's relay, with a Get-help ticket that tina has claimed.
+struct UsersMachine {
+    explicit UsersMachine(Helpdesk& desk) : x(1024, 768), screen(x.display()) {
+        EXPECT_EQ(agent.enroll(desk.relay, "desk-session").exit_code, 0);
+        agent.start({"DISPLAY=" + x.display()});
+        agent.wait_connected(true);
+        auto help = agent.command({"help", "--subject", "The spreadsheet shows wrong totals"});
+        std::smatch found;
+        EXPECT_TRUE(std::regex_search(help.out, found, std::regex("LL-\\d{6}"))) << help.out << help.err;
+        number = found.str();
+        EXPECT_EQ(desk.tina.call("POST", "/api/v1/tickets/" + number + "/claim").status, 200u);
+    }
+    XvfbProcess x;
+    UserScreen screen;
     AgentProcess agent;
-    ASSERT_EQ(agent.enroll(relay, "desk-session").exit_code, 0);
-    agent.start({"DISPLAY=" + users_screen.display()});
-    agent.wait_connected(true);
-    auto help = agent.command({"help", "--subject", "The spreadsheet shows wrong totals"});
-    std::smatch found;
-    ASSERT_TRUE(std::regex_search(help.out, found, std::regex("LL-\\d{6}"))) << help.out << help.err;
-    const std::string number = found.str();
-    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + number + "/claim").status, 200u);
+    std::string number;
+};
 
-    viewer::ui::RelayClient client;
-    viewer::ui::SignInDialog dialog(client);
-    sign_in(dialog, relay, "tina", "tina-password-1", false);
-    viewer::ui::MainWindow window(client, dialog.signed_in());
-    window.resize(1400, 850);
-    window.show();
+// Asks for control of the machine's screen from tina's open queue, has the user allow it at the machine, and
+// answers the session window once it shows the user's picture (nullptr, with test failures, if it never does).
+viewer::ui::SessionWindow* consented_session(viewer::ui::MainWindow& window, UsersMachine& machine, bool screenshots) {
     auto* table = window.queue_view();
-    ASSERT_TRUE(wait_until([&] { return window.live() && table->model()->rowCount() == 1; }));
+    EXPECT_TRUE(wait_until([&] { return window.live() && table->model()->rowCount() == 1; }));
     table->setCurrentIndex(table->model()->index(0, 0));
     auto* control = child<QPushButton>(*window.ticket_panel(), "control-screen");
-    ASSERT_TRUE(wait_until([&] { return control->isEnabled(); })) << "the machine is online";
+    EXPECT_TRUE(wait_until([&] { return control->isEnabled(); })) << "the machine is online";
     control->click();
-    ASSERT_EQ(window.session_windows().size(), 1u);
+    EXPECT_EQ(window.session_windows().size(), 1u);
+    if (window.session_windows().empty()) return nullptr;
     auto* session = window.session_windows().front();
-    ASSERT_TRUE(wait_until([&] { return session->state_label()->text().contains("consent"); }))
+    EXPECT_TRUE(wait_until([&] { return session->state_label()->text().contains("consent"); }))
         << session->state_label()->text().toStdString();
-    screenshot(*session, "7-session-waiting");
+    if (screenshots) screenshot(*session, "7-session-waiting");
 
     // The user says yes at the machine.
     std::thread user([&] {
-        for (int i = 0; i < 200 && agent.status_json().find("pendingRequest") == std::string::npos; ++i)
+        for (int i = 0; i < 200 && machine.agent.status_json().find("pendingRequest") == std::string::npos; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        agent.command({"consent", "allow"});
+        machine.agent.command({"consent", "allow"});
     });
     auto* view = session->remote_view();
     const bool shown = wait_until(
@@ -305,8 +331,26 @@ TEST(ViewerDesktop, a_control_session_waits_for_consent_shows_the_screen_takes_i
         std::chrono::seconds(40));
     user.join();
     if (!shown) screenshot(*session, "8-session-failed");
-    ASSERT_TRUE(shown) << session->state_label()->text().toStdString() << " image " << view->image().width() << "x"
-                       << view->image().height() << agent.log();
+    EXPECT_TRUE(shown) << session->state_label()->text().toStdString() << " image " << view->image().width() << "x"
+                       << view->image().height() << machine.agent.log();
+    return shown ? session : nullptr;
+}
+
+TEST(ViewerDesktop, a_control_session_waits_for_consent_shows_the_screen_takes_input_and_ends) {
+    Helpdesk desk;
+    UsersMachine machine(desk);
+    auto& screen = machine.screen;
+    auto& tina = desk.tina;
+
+    viewer::ui::RelayClient client;
+    viewer::ui::SignInDialog dialog(client);
+    sign_in(dialog, desk.relay, "tina", "tina-password-1", false);
+    viewer::ui::MainWindow window(client, dialog.signed_in());
+    window.resize(1400, 850);
+    window.show();
+    auto* session = consented_session(window, machine, true);
+    ASSERT_NE(session, nullptr);
+    auto* view = session->remote_view();
     EXPECT_TRUE(session->state_label()->text().contains("control")) << session->state_label()->text().toStdString();
     screenshot(*session, "8-session-control");
 
@@ -330,6 +374,134 @@ TEST(ViewerDesktop, a_control_session_waits_for_consent_shows_the_screen_takes_i
         return ended.state() == v1::Session::ENDED;
     })) << ended.DebugString();
     EXPECT_NE(ended.ended_by().find("tina"), std::string::npos) << ended.DebugString();
+    window.close();
+}
+
+TEST(ViewerDesktop, a_lead_reviews_the_audit_log_and_plays_back_the_sessions_recording) {
+    Helpdesk desk;
+    desk.admin.create_user("lena", v1::LEAD, "lena-password-1", 0);
+    UsersMachine machine(desk);
+
+    // tina's session: consented, the screen seen for a moment, ended from her window.
+    std::string id;
+    {
+        viewer::ui::RelayClient client;
+        viewer::ui::SignInDialog dialog(client);
+        sign_in(dialog, desk.relay, "tina", "tina-password-1", false);
+        viewer::ui::MainWindow window(client, dialog.signed_in());
+        window.show();
+        auto* session = consented_session(window, machine, false);
+        ASSERT_NE(session, nullptr);
+        id = session->session_id().toStdString();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a recording with some length to it
+        session->close();
+        v1::Session ended;
+        ASSERT_TRUE(wait_until([&] {
+            from_json(desk.tina.call("GET", "/api/v1/sessions/" + id).body, ended);
+            return ended.state() == v1::Session::ENDED && !ended.recording_sha256().empty();
+        })) << ended.DebugString();
+        window.close();
+    }
+
+    // A technician's review window has only their own sessions; no audit log.
+    viewer::ui::RelayClient tinas_client;
+    {
+        viewer::ui::SignInDialog dialog(tinas_client);
+        sign_in(dialog, desk.relay, "tina", "tina-password-1", false);
+        viewer::ui::MainWindow window(tinas_client, dialog.signed_in());
+        auto* review = window.open_review();
+        EXPECT_EQ(review->tabs()->count(), 1);
+        EXPECT_EQ(review->audit_model(), nullptr);
+        EXPECT_TRUE(wait_until([&] { return review->session_model()->rowCount() == 1; }));
+    }
+
+    viewer::ui::RelayClient client;
+    viewer::ui::SignInDialog dialog(client);
+    sign_in(dialog, desk.relay, "lena", "lena-password-1", false);
+    viewer::ui::MainWindow window(client, dialog.signed_in());
+    auto* review = window.open_review();
+    review->resize(1400, 800);
+    ASSERT_EQ(review->tabs()->count(), 2);
+
+    // The audit log: every row, the chain intact, a filter, and an export that matches it.
+    auto* audit = review->audit_model();
+    ASSERT_TRUE(wait_until([&] { return audit->rowCount() > 5; }));
+    review->verify_audit();
+    ASSERT_TRUE(wait_until([&] { return review->chain_label()->text().contains("intact"); }))
+        << review->chain_label()->text().toStdString();
+    screenshot(*review, "9-audit");
+    review->audit_action_filter()->setText("session.");
+    bool loaded = false;
+    QObject::connect(review, &viewer::ui::LeadWindow::audit_loaded, [&] { loaded = true; });
+    review->search_audit();
+    ASSERT_TRUE(wait_until([&] { return loaded; }));
+    std::set<std::string> actions;
+    for (int r = 0; r < audit->rowCount(); ++r)
+        actions.insert(audit->entry(r)->action());
+    EXPECT_TRUE(actions.contains("session.requested") && actions.contains("session.consented") &&
+                actions.contains("session.ended"))
+        << audit->rowCount();
+    for (const auto& action : actions)
+        EXPECT_EQ(action.rfind("session.", 0), 0u) << action;
+    const fs::path csv = fs::absolute("screenshots/lead-audit.csv");
+    fs::remove(csv);
+    std::optional<bool> exported;
+    QObject::connect(review, &viewer::ui::LeadWindow::exported, [&](bool ok) { exported = ok; });
+    review->export_audit(QString::fromStdString(csv.string()));
+    ASSERT_TRUE(wait_until([&] { return exported.has_value(); }));
+    EXPECT_TRUE(*exported) << review->status_label()->text().toStdString();
+    std::ifstream csv_file(csv);
+    std::string header;
+    std::getline(csv_file, header);
+    EXPECT_EQ(header, "seq,at,actor,action,ticket,session,device,details,prev_hash,hash\r");
+    int csv_rows = 0;
+    for (std::string line; std::getline(csv_file, line);)
+        ++csv_rows;
+    EXPECT_EQ(csv_rows, audit->rowCount()) << "the export has the rows the filter shows";
+
+    // The sessions: tina's, with its recording, played back from the list.
+    review->tabs()->setCurrentIndex(1);
+    auto* sessions = review->session_model();
+    ASSERT_TRUE(wait_until([&] { return sessions->rowCount() == 1; }));
+    EXPECT_EQ(sessions->session(0)->id(), id);
+    EXPECT_EQ(sessions->index(0, viewer::models::SessionListModel::State).data().toString(), "Ended");
+    review->sessions_view()->setCurrentIndex(sessions->index(0, 0));
+    screenshot(*review, "10-sessions");
+    review->play_selected();
+    ASSERT_EQ(review->playback_windows().size(), 1u);
+    auto* playback = review->playback_windows().front();
+    ASSERT_TRUE(wait_until([&] { return playback->ready(); }, std::chrono::seconds(30)))
+        << playback->status_label()->text().toStdString();
+    EXPECT_GT(playback->duration_ms(), 1000u);
+    std::vector<std::string> labels;
+    for (const auto& mark : playback->marks())
+        labels.push_back(mark.label.toStdString());
+    EXPECT_NE(std::find(labels.begin(), labels.end(), "The user allowed it"), labels.end());
+    EXPECT_NE(std::find(labels.begin(), labels.end(), "Screen sharing started"), labels.end());
+    EXPECT_EQ(playback->events()->count(), static_cast<int>(labels.size()));
+
+    // Seeking to the end shows the user's screen as the technician saw it.
+    bool settled = false;
+    QObject::connect(playback, &viewer::ui::PlaybackWindow::settled, [&] { settled = true; });
+    playback->seek(playback->duration_ms());
+    ASSERT_TRUE(wait_until([&] { return settled; }, std::chrono::seconds(30)));
+    const QImage& picture = playback->remote_view()->image();
+    ASSERT_EQ(picture.width(), 1024) << playback->status_label()->text().toStdString();
+    EXPECT_TRUE(near(picture.pixel(300, 200), qRgb(255, 255, 255)));
+    EXPECT_TRUE(near(picture.pixel(100, 600), qRgb(0, 0x80, 0x80)));
+    EXPECT_EQ(playback->position_ms(), playback->duration_ms());
+
+    // Playing from the start runs to the end by itself.
+    settled = false;
+    playback->seek(0);
+    ASSERT_TRUE(wait_until([&] { return settled; }, std::chrono::seconds(30)));
+    playback->play();
+    EXPECT_TRUE(playback->playing());
+    settled = false;
+    ASSERT_TRUE(wait_until([&] { return settled && !playback->playing(); }, std::chrono::seconds(30)));
+    EXPECT_EQ(playback->position_ms(), playback->duration_ms());
+    EXPECT_TRUE(near(playback->remote_view()->image().pixel(300, 200), qRgb(255, 255, 255)));
+    screenshot(*playback, "11-playback");
     window.close();
 }
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
@@ -77,11 +78,12 @@ public:
     std::uint64_t chunks = 0;
     std::uint64_t server_bytes = 0;
     std::uint32_t played_ms = 0;
+    std::atomic<std::uint32_t> position_ms{0};  // played_ms, for the decoder's thread
 
 private:
     void feed() {
-        const auto start = Clock::now();
-        bool completing = false;  // past stop_at_ms, finishing the server message in progress
+        std::optional<Clock::time_point> start;  // when playing reached start_at_ms: pacing counts from here
+        bool completing = false;                 // past stop_at_ms, finishing the server message in progress
         for (;;) {
             if (stop_.stop_requested()) {
                 error = unavailable("playback interrupted");
@@ -127,10 +129,11 @@ private:
                 }
                 continue;
             }
-            if (options_.speed > 0) {
+            if (options_.speed > 0 && chunk.offset_ms >= options_.start_at_ms) {
+                if (!start) start = Clock::now();
                 const auto due =
-                    start + std::chrono::duration_cast<Clock::duration>(
-                                std::chrono::duration<double, std::milli>(chunk.offset_ms / options_.speed));
+                    *start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(
+                                 (chunk.offset_ms - options_.start_at_ms) / options_.speed));
                 while (Clock::now() < due) {
                     if (stop_.stop_requested() || !wait_and_drain(std::min(due, Clock::now() + kPollSlice))) break;
                 }
@@ -146,6 +149,7 @@ private:
         ++chunks;
         server_bytes += bytes;
         played_ms = chunk.offset_ms;
+        position_ms.store(played_ms, std::memory_order_relaxed);
     }
 
     void refused() {
@@ -232,6 +236,16 @@ core::Result<PlaybackResult> play_recording(const std::string& path, const Playb
     RfbOptions rfb = options.rfb;
     rfb.view_only = true;
     auto client = RfbClient::start(pair[0], rfb);  // the handshake is the recording's first chunks
+    if (client && options.on_picture) {
+        RfbClient* decoder = client->get();
+        decoder->set_on_update([&options, &feeder, decoder, last = Clock::time_point()](int, int, int, int) mutable {
+            const std::uint32_t at = feeder.position_ms.load(std::memory_order_relaxed);
+            const auto now = Clock::now();
+            if (at < options.start_at_ms || now - last < options.picture_interval) return;
+            last = now;
+            options.on_picture(decoder->framebuffer(), at);
+        });
+    }
     // Without a client the feeder sees its end closed and stops; with one it stops once the decoder has everything.
     feeding.join();
     if (feeder.error) return *feeder.error;
@@ -244,6 +258,7 @@ core::Result<PlaybackResult> play_recording(const std::string& path, const Playb
     }
     RfbClient& rfb_client = **client;
     const bool closed = rfb_client.wait_closed(kCloseGrace);
+    rfb_client.set_on_update({});
     if (!feeder.everything_written) {
         return unavailable("the decoder stopped before the end of the recording: " + rfb_client.close_reason());
     }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -20,6 +21,13 @@ struct PlaybackOptions {
     // Plays the chunks recorded up to this offset (ms), and the rest of a server message in progress at it, so the
     // picture never shows half an update. Unset: the whole recording.
     std::optional<std::uint32_t> stop_at_ms;
+    // Chunks before this offset are played as fast as the decoder takes them and pacing (speed > 0) starts here:
+    // how a player resumes or jumps to a point of the recording.
+    std::uint32_t start_at_ms = 0;
+    // Called on the decoder's thread after a framebuffer update, at most once per `picture_interval`, with the
+    // picture and the offset of the last chunk played, once playing has reached start_at_ms. Keep it short.
+    std::function<void(const Framebuffer& picture, std::uint32_t at_ms)> on_picture;
+    std::chrono::milliseconds picture_interval{33};
     // The decoder's options. The recorded stream already carries the encoded rectangles, so the encoding offered
     // does not matter; the pixel format does, and RfbClient always asks for the same one. Input is never sent.
     RfbOptions rfb;

@@ -154,9 +154,7 @@ core::Result<std::string> RelayApi::call(std::string_view method, const std::str
 
 core::Result<v1::Session> RelayApi::session_call(std::string_view method, const std::string& target,
                                                  const std::string& body, unsigned expected_status) {
-    auto answer = call(method, target, body, expected_status);
-    if (!answer) return answer.error();
-    return parse_answer<v1::Session>(*answer);
+    return parsed<v1::Session>(call(method, target, body, expected_status));
 }
 
 core::Result<v1::LoginResponse> RelayApi::sign_in(const std::string& username, const std::string& password) {
@@ -219,43 +217,29 @@ core::Result<v1::Session> RelayApi::request_upgrade(const std::string& session_i
     return session_call("POST", "/sessions/" + session_id + "/upgrade", {}, 202);
 }
 
-core::Result<void> RelayApi::ticket_call(std::string_view method, const std::string& number, const std::string& suffix,
-                                         const std::string& body, unsigned expected_status,
-                                         google::protobuf::Message& out) {
+core::Result<std::string> RelayApi::ticket_call(std::string_view method, const std::string& number,
+                                                const std::string& suffix, const std::string& body,
+                                                unsigned expected_status) {
     if (!is_path_token(number)) return invalid("not a ticket number: \"" + number + "\"");
-    auto answer = call(method, "/tickets/" + number + suffix, body, expected_status);
-    if (!answer) return answer.error();
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;  // a newer relay may say more
-    if (!google::protobuf::util::JsonStringToMessage(*answer, &out, options).ok()) {
-        return core::make_error(Errc::unavailable, "the relay sent an answer this viewer cannot read");
-    }
-    return {};
+    return call(method, "/tickets/" + number + suffix, body, expected_status);
 }
 
 core::Result<v1::TicketPage> RelayApi::list_tickets(const std::string& query) {
-    if (query.find_first_of("#\r\n ") != std::string::npos) return invalid("not a query: \"" + query + "\"");
-    auto answer = call("GET", "/tickets" + (query.empty() ? std::string() : "?" + query), {}, 200);
-    if (!answer) return answer.error();
-    return parse_answer<v1::TicketPage>(*answer);
+    auto target = with_query("/tickets", query);
+    if (!target) return target.error();
+    return parsed<v1::TicketPage>(call("GET", *target, {}, 200));
 }
 
 core::Result<v1::Ticket> RelayApi::get_ticket(const std::string& number) {
-    v1::Ticket out;
-    if (auto ok = ticket_call("GET", number, {}, {}, 200, out); !ok) return ok.error();
-    return out;
+    return parsed<v1::Ticket>(ticket_call("GET", number, {}, {}, 200));
 }
 
 core::Result<v1::Timeline> RelayApi::timeline(const std::string& number) {
-    v1::Timeline out;
-    if (auto ok = ticket_call("GET", number, "/timeline", {}, 200, out); !ok) return ok.error();
-    return out;
+    return parsed<v1::Timeline>(ticket_call("GET", number, "/timeline", {}, 200));
 }
 
 core::Result<v1::Ticket> RelayApi::claim(const std::string& number) {
-    v1::Ticket out;
-    if (auto ok = ticket_call("POST", number, "/claim", {}, 200, out); !ok) return ok.error();
-    return out;
+    return parsed<v1::Ticket>(ticket_call("POST", number, "/claim", {}, 200));
 }
 
 core::Result<v1::Ticket> RelayApi::change_status(const std::string& number, v1::Ticket::Status status,
@@ -263,39 +247,60 @@ core::Result<v1::Ticket> RelayApi::change_status(const std::string& number, v1::
     v1::ChangeStatusRequest request;
     request.set_status(status);
     request.set_note(note);
-    v1::Ticket out;
-    if (auto ok = ticket_call("POST", number, "/status", to_json(request), 200, out); !ok) return ok.error();
-    return out;
+    return parsed<v1::Ticket>(ticket_call("POST", number, "/status", to_json(request), 200));
 }
 
 core::Result<v1::Comment> RelayApi::add_comment(const std::string& number, const std::string& body, bool internal) {
     v1::AddCommentRequest request;
     request.set_body(body);
     request.set_internal(internal);
-    v1::Comment out;
-    if (auto ok = ticket_call("POST", number, "/comments", to_json(request), 201, out); !ok) return ok.error();
-    return out;
+    return parsed<v1::Comment>(ticket_call("POST", number, "/comments", to_json(request), 201));
+}
+
+core::Result<v1::Ticket> RelayApi::update_ticket(const std::string& number, const v1::UpdateTicketRequest& change) {
+    return parsed<v1::Ticket>(ticket_call("PATCH", number, {}, to_json(change), 200));
 }
 
 core::Result<v1::ChatList> RelayApi::chat(const std::string& number) {
-    v1::ChatList out;
-    if (auto ok = ticket_call("GET", number, "/chat", {}, 200, out); !ok) return ok.error();
-    return out;
+    return parsed<v1::ChatList>(ticket_call("GET", number, "/chat", {}, 200));
 }
 
 core::Result<v1::ChatMessage> RelayApi::send_chat(const std::string& number, const std::string& text) {
     v1::SendChatRequest request;
     request.set_text(text);
-    v1::ChatMessage out;
-    if (auto ok = ticket_call("POST", number, "/chat", to_json(request), 201, out); !ok) return ok.error();
-    return out;
+    return parsed<v1::ChatMessage>(ticket_call("POST", number, "/chat", to_json(request), 201));
 }
 
 core::Result<v1::Device> RelayApi::get_device(const std::string& device_id) {
     if (!is_path_token(device_id)) return invalid("not a device id: \"" + device_id + "\"");
-    auto answer = call("GET", "/agents/" + device_id, {}, 200);
-    if (!answer) return answer.error();
-    return parse_answer<v1::Device>(*answer);
+    return parsed<v1::Device>(call("GET", "/agents/" + device_id, {}, 200));
+}
+
+core::Result<v1::SessionList> RelayApi::list_sessions(const std::string& query) {
+    auto target = with_query("/sessions", query);
+    if (!target) return target.error();
+    return parsed<v1::SessionList>(call("GET", *target, {}, 200));
+}
+
+core::Result<v1::AuditPage> RelayApi::audit(const std::string& query) {
+    auto target = with_query("/audit", query);
+    if (!target) return target.error();
+    return parsed<v1::AuditPage>(call("GET", *target, {}, 200));
+}
+
+core::Result<std::string> RelayApi::audit_csv(const std::string& query) {
+    auto target = with_query("/audit", query.empty() ? "format=csv" : query + "&format=csv");
+    if (!target) return target.error();
+    return call("GET", *target, {}, 200);
+}
+
+core::Result<v1::AuditVerification> RelayApi::verify_audit() {
+    return parsed<v1::AuditVerification>(call("GET", "/audit/verify", {}, 200));
+}
+
+core::Result<std::string> RelayApi::download_recording(const std::string& session_id) {
+    if (!is_path_token(session_id)) return invalid("not a session id: \"" + session_id + "\"");
+    return call("GET", "/sessions/" + session_id + "/recording", {}, 200);
 }
 
 }  // namespace lifeline::viewer

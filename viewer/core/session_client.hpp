@@ -73,10 +73,21 @@ public:
     core::Result<v1::Ticket> change_status(const std::string& number, v1::Ticket::Status status,
                                            const std::string& note);
     core::Result<v1::Comment> add_comment(const std::string& number, const std::string& body, bool internal);
+    // PATCH /tickets/{number}: only the fields set in `change` change.
+    core::Result<v1::Ticket> update_ticket(const std::string& number, const v1::UpdateTicketRequest& change);
     core::Result<v1::ChatList> chat(const std::string& number);
     core::Result<v1::ChatMessage> send_chat(const std::string& number, const std::string& text);
     // GET /agents/{id}: the machine, online or not, with its latest system info.
     core::Result<v1::Device> get_device(const std::string& device_id);
+
+    // The lead's screens. `query`: the routes' URL parameters, already encoded, e.g. "technician=tina&limit=100".
+    core::Result<v1::SessionList> list_sessions(const std::string& query);
+    core::Result<v1::AuditPage> audit(const std::string& query);
+    // The same filters as an export: CSV text, at most 10,000 rows (the relay's export limit).
+    core::Result<std::string> audit_csv(const std::string& query);
+    core::Result<v1::AuditVerification> verify_audit();
+    // GET /sessions/{id}/recording: the .llrec file's bytes (at most 64 MiB through this client).
+    core::Result<std::string> download_recording(const std::string& session_id);
 
 private:
     RelayApi(RelayEndpoint relay, net::HttpsClient http);
@@ -84,9 +95,9 @@ private:
                                    unsigned expected_status);
     core::Result<v1::Session> session_call(std::string_view method, const std::string& target, const std::string& body,
                                            unsigned expected_status);
-    // call() for a ticket route, its answer parsed into `out`.
-    core::Result<void> ticket_call(std::string_view method, const std::string& number, const std::string& suffix,
-                                   const std::string& body, unsigned expected_status, google::protobuf::Message& out);
+    // call() for the route of one ticket, /tickets/{number}{suffix}.
+    core::Result<std::string> ticket_call(std::string_view method, const std::string& number, const std::string& suffix,
+                                          const std::string& body, unsigned expected_status);
 
     RelayEndpoint relay_;
     net::HttpsClient http_;

@@ -45,6 +45,8 @@ QString format_bytes(qint64 bytes) {
     return unit == 0 ? QString("%1 B").arg(bytes) : QString("%1 %2").arg(value, 0, 'f', 1).arg(units[unit]);
 }
 
+QString format_time(const google::protobuf::Timestamp& at) { return local_time(at); }
+
 QString format_duration(qint64 seconds) {
     if (seconds < 60) return tr("%1 s").arg(seconds);
     if (seconds < 3600) return tr("%1 min").arg(seconds / 60);

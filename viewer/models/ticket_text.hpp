@@ -25,6 +25,8 @@ std::vector<InfoSection> system_info_sections(const v1::SystemInfo& info);
 QString format_bytes(qint64 bytes);
 // "3 d 4 h", "2 h 5 min", "40 s".
 QString format_duration(qint64 seconds);
+// Local time, "2026-11-23 14:05:09".
+QString format_time(const google::protobuf::Timestamp& at);
 
 struct TimelineRow {
     QString when;  // local time, "2026-11-23 14:05:09"

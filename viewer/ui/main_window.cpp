@@ -1,5 +1,6 @@
 #include "viewer/ui/main_window.hpp"
 
+#include "viewer/ui/lead_window.hpp"
 #include "viewer/ui/session_window.hpp"
 #include "viewer/ui/ticket_panel.hpp"
 
@@ -10,6 +11,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
@@ -99,6 +101,11 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     splitter_->setStretchFactor(1, 2);
     setCentralWidget(splitter_);
 
+    const bool lead = user.role() == v1::LEAD || user.role() == v1::ADMIN;
+    auto* review = menuBar()->addMenu(tr("&Review"));
+    review->addAction(lead ? tr("&Audit log and sessions…") : tr("My &sessions…"), QKeySequence(tr("Ctrl+L")), this,
+                      [this] { open_review(); });
+
     connection_ = new QLabel;
     error_ = new QLabel;
     error_->setTextFormat(Qt::PlainText);
@@ -167,6 +174,7 @@ MainWindow::~MainWindow() {
     if (events_) events_->stop();  // no callback may reach a half-destroyed window
     for (auto* window : session_windows())
         delete window;
+    delete review_.data();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -255,6 +263,17 @@ void MainWindow::on_stream_state(bool live, const QString& why, bool final) {
     } else if (final) {
         show_error(tr("The relay closed the live queue: %1. Sign in again.").arg(why));
     }
+}
+
+LeadWindow* MainWindow::open_review() {
+    if (!review_) {
+        const auto role = session_.login.user().role();
+        review_ = new LeadWindow(client_, role == v1::LEAD || role == v1::ADMIN);
+    }
+    review_->show();
+    review_->raise();
+    review_->activateWindow();
+    return review_;
 }
 
 std::vector<SessionWindow*> MainWindow::session_windows() const {

@@ -25,6 +25,7 @@ class QTableView;
 
 namespace lifeline::viewer::ui {
 
+class LeadWindow;
 class TicketPanel;
 class SessionWindow;
 
@@ -40,6 +41,8 @@ public:
     bool live() const { return live_; }
     // The remote-session windows this window opened and that are still open.
     std::vector<SessionWindow*> session_windows() const;
+    // Opens (or raises) the review window: the audit log and sessions for leads, a technician's own sessions.
+    LeadWindow* open_review();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -69,6 +72,7 @@ private:
     std::function<void()> retry_action_;
     std::unique_ptr<EventStream> events_;
     std::vector<QPointer<SessionWindow>> sessions_;
+    QPointer<LeadWindow> review_;
     bool live_ = false;
 };
 

@@ -52,9 +52,11 @@ void RemoteView::mark_dirty() {
 
 void RemoteView::refresh() {
     dirty_ = false;
-    if (client_ == nullptr) return;
-    Framebuffer fb = client_->framebuffer();
-    if (fb.width <= 0 || fb.height <= 0) return;
+    if (client_ != nullptr) set_picture(client_->framebuffer());
+}
+
+void RemoteView::set_picture(const Framebuffer& fb) {
+    if (fb.width <= 0 || fb.height <= 0 || fb.pixels.size() != static_cast<std::size_t>(fb.width) * fb.height) return;
     if (image_.width() != fb.width || image_.height() != fb.height) {
         image_ = QImage(fb.width, fb.height, QImage::Format_RGB32);
         if (!fit_) setFixedSize(image_.size());

@@ -26,6 +26,8 @@ public:
     void set_placeholder(const QString& text);
     // Any thread: the framebuffer changed, repaint soon.
     void mark_dirty();
+    // Shows a picture that comes from elsewhere (a recording's playback) while no client is attached.
+    void set_picture(const Framebuffer& picture);
     const QImage& image() const { return image_; }
     QSize sizeHint() const override;
 

@@ -2,6 +2,7 @@
 
 #include "viewer/models/ticket_text.hpp"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -19,6 +20,8 @@ namespace lifeline::viewer::ui {
 namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
+
+constexpr int kMaxReplyBytes = 64 << 10;  // the relay's limit for a comment
 
 QLabel* plain_label() {
     auto* label = new QLabel;
@@ -47,8 +50,16 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
     control_screen_->setObjectName("control-screen");
     monitor_ = new QComboBox;
     monitor_->setObjectName("monitor");
+    priority_ = new QComboBox;
+    priority_->setObjectName("priority");
+    for (auto [priority, label] : {std::pair{v1::P1, tr("P1 critical")}, std::pair{v1::P2, tr("P2 high")},
+                                   std::pair{v1::P3, tr("P3 normal")}, std::pair{v1::P4, tr("P4 low")}}) {
+        priority_->addItem(label, static_cast<int>(priority));
+    }
+    priority_->setToolTip(tr("Priority"));
     auto* actions = new QHBoxLayout;
     actions->addWidget(claim_);
+    actions->addWidget(priority_);
     actions->addWidget(resolve_);
     actions->addStretch();
     actions->addWidget(monitor_);
@@ -92,10 +103,29 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
     chat_row->addWidget(chat_send_);
     chat_layout->addLayout(chat_row);
 
+    reply_ = new QPlainTextEdit;
+    reply_->setObjectName("reply-text");
+    reply_->setPlaceholderText(tr("A reply the user reads, or a note for colleagues…"));
+    internal_ = new QCheckBox(tr("&Internal note (staff only)"));
+    internal_->setObjectName("reply-internal");
+    reply_send_ = new QPushButton(tr("Add internal &note"));
+    reply_send_->setMinimumWidth(reply_send_->sizeHint().width());  // room for either label
+    reply_send_->setText(tr("Add &reply"));
+    reply_send_->setObjectName("reply-send");
+    auto* reply = new QWidget;
+    auto* reply_layout = new QVBoxLayout(reply);
+    reply_layout->addWidget(reply_, 1);
+    auto* reply_row = new QHBoxLayout;
+    reply_row->addWidget(internal_);
+    reply_row->addStretch();
+    reply_row->addWidget(reply_send_);
+    reply_layout->addLayout(reply_row);
+
     tabs_ = new QTabWidget;
     tabs_->addTab(details, tr("&Details"));
     tabs_->addTab(timeline_, tr("&Timeline"));
     tabs_->addTab(chat, tr("C&hat"));
+    tabs_->addTab(reply, tr("Re&ply"));
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(title_);
@@ -137,6 +167,49 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
                 [this, mode = mode] { emit session_requested(number_, mode, monitor_->currentData().toInt()); });
     }
     connect(chat_input_, &QLineEdit::returnPressed, this, &TicketPanel::send_chat);
+    connect(reply_send_, &QPushButton::clicked, this, &TicketPanel::send_reply);
+    connect(internal_, &QCheckBox::toggled, this,
+            [this](bool internal) { reply_send_->setText(internal ? tr("Add internal &note") : tr("Add &reply")); });
+    connect(priority_, &QComboBox::activated, this, &TicketPanel::change_priority);
+}
+
+void TicketPanel::send_reply() {
+    const QString text = reply_->toPlainText().trimmed();
+    if (text.isEmpty() || number_.isEmpty()) return;
+    if (text.toUtf8().size() > kMaxReplyBytes) {
+        return emit error(tr("The reply is too long (at most %1 KiB).").arg(kMaxReplyBytes / 1024));
+    }
+    reply_send_->setEnabled(false);
+    const std::string n = number_.toStdString();
+    client_.call<v1::Comment>(
+        this,
+        [n, text = text.toStdString(), internal = internal_->isChecked()](RelayApi& api) {
+            return api.add_comment(n, text, internal);
+        },
+        [this](core::Result<v1::Comment> added) {
+            reply_send_->setEnabled(true);
+            if (!added) return emit error(q(added.error().message));
+            reply_->clear();
+            load_timeline();
+        });
+}
+
+void TicketPanel::change_priority(int index) {
+    const auto priority = static_cast<v1::Priority>(priority_->itemData(index).toInt());
+    if (number_.isEmpty() || priority == ticket_.priority()) return;
+    v1::UpdateTicketRequest change;
+    change.set_priority(priority);
+    const std::string n = number_.toStdString();
+    client_.call<v1::Ticket>(
+        this, [n, change](RelayApi& api) { return api.update_ticket(n, change); },
+        [this](core::Result<v1::Ticket> t) {
+            if (!t) {
+                fill(v1::Ticket(ticket_));  // back to what the relay has
+                return emit error(q(t.error().message));
+            }
+            fill(*t);
+            load_timeline();
+        });
 }
 
 void TicketPanel::show_ticket(const QString& number) {
@@ -210,6 +283,10 @@ void TicketPanel::fill(const v1::Ticket& ticket) {
     view_screen_->setToolTip(why);
     control_screen_->setToolTip(why);
     resolve_->setEnabled(ticket.status() != v1::Ticket::RESOLVED && ticket.status() != v1::Ticket::CLOSED);
+    if (const int at = priority_->findData(static_cast<int>(ticket.priority())); at >= 0)
+        priority_->setCurrentIndex(at);
+    priority_->setEnabled(ticket.status() != v1::Ticket::CLOSED);
+    reply_send_->setEnabled(ticket.status() != v1::Ticket::CLOSED);
 }
 
 void TicketPanel::load_timeline() {

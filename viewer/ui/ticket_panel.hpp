@@ -1,12 +1,13 @@
 // One ticket on the right of the queue: what is wrong, who asks from which machine, the machine's
-// system info in sections, the timeline, and the chat with the user; claim and resolve. Everything
-// from users and machines is shown as plain text.
+// system info in sections, the timeline, replies (public, or internal notes) and the chat with the
+// user; claim, priority and resolve. Everything from users and machines is shown as plain text.
 #pragma once
 
 #include "viewer/ui/relay_client.hpp"
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -42,6 +43,8 @@ private:
     void load_timeline();
     void load_chat();
     void send_chat();
+    void send_reply();
+    void change_priority(int index);
 
     RelayClient& client_;
     QString number_;
@@ -54,6 +57,10 @@ private:
     QPushButton* view_screen_;
     QPushButton* control_screen_;
     QComboBox* monitor_;
+    QComboBox* priority_;
+    QPlainTextEdit* reply_;
+    QCheckBox* internal_;
+    QPushButton* reply_send_;
     QTabWidget* tabs_;
     QPlainTextEdit* description_;
     QTreeWidget* system_info_;

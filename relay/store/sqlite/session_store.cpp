@@ -9,6 +9,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <charconv>
+
 namespace lifeline::relay::store::sqlite {
 
 using core::Errc;
@@ -207,6 +209,66 @@ core::Result<v1::SessionList> SqliteSessionStore::ticket_sessions(const std::str
         stmt.bind(1, *ticket);
         while (stmt.step()) {
             if (!list.add_sessions()->ParseFromString(stmt.column_text(0))) list.mutable_sessions()->RemoveLast();
+        }
+        stmt.reset();
+        return list;
+    });
+}
+
+// The cursor is "<requested_at ms>.<id>" of the page's last row: (requested_at, id) orders the rows totally.
+core::Result<v1::SessionList> SqliteSessionStore::list_sessions(const SessionQuery& query) {
+    std::optional<std::int64_t> cursor_at;
+    std::string cursor_id;
+    if (!query.cursor.empty()) {
+        const auto dot = query.cursor.find('.');
+        std::int64_t at = 0;
+        const char* end = query.cursor.data() + (dot == std::string::npos ? 0 : dot);
+        auto [parsed, ec] = std::from_chars(query.cursor.data(), end, at);
+        if (dot == std::string::npos || ec != std::errc() || parsed != end || dot + 1 == query.cursor.size()) {
+            return make_error(Errc::invalid_argument, "cursor is not one this API gave out");
+        }
+        cursor_at = at;
+        cursor_id = query.cursor.substr(dot + 1);
+    }
+    std::optional<std::int64_t> ticket_id;
+    if (!query.ticket.empty()) {
+        auto parsed = helpdesk::parse_ticket_number(query.ticket);
+        if (!parsed) return v1::SessionList{};  // no such ticket, so no sessions
+        ticket_id = *parsed;
+    }
+    return db_.read([&](Connection& c) -> core::Result<v1::SessionList> {
+        // One statement for every combination of filters: a NULL parameter matches everything.
+        auto& stmt = c.cached(
+            "SELECT requested_at, id, record FROM sessions"
+            " WHERE (?1 IS NULL OR technician = ?1) AND (?2 IS NULL OR device_id = ?2)"
+            " AND (?3 IS NULL OR ticket_id = ?3) AND (?4 IS NULL OR state = ?4)"
+            " AND (?5 IS NULL OR requested_at >= ?5) AND (?6 IS NULL OR requested_at < ?6)"
+            " AND (?7 IS NULL OR requested_at < ?7 OR (requested_at = ?7 AND id < ?8))"
+            " ORDER BY requested_at DESC, id DESC LIMIT ?9");
+        auto text_or_null = [](const std::string& text) {
+            return text.empty() ? std::optional<std::string>() : std::optional<std::string>(text);
+        };
+        stmt.bind(1, text_or_null(query.technician));
+        stmt.bind(2, text_or_null(query.device_id));
+        stmt.bind(3, ticket_id);
+        stmt.bind(4, query.state ? std::optional<std::int64_t>(*query.state) : std::nullopt);
+        stmt.bind(5, query.from_ms);
+        stmt.bind(6, query.to_ms);
+        stmt.bind(7, cursor_at);
+        stmt.bind(8, cursor_id);
+        stmt.bind(9, query.limit + 1);  // one more than asked tells whether a next page exists
+        v1::SessionList list;
+        std::string last_cursor;
+        while (stmt.step()) {
+            if (list.sessions_size() == query.limit) {
+                list.set_next_cursor(last_cursor);
+                break;
+            }
+            if (!list.add_sessions()->ParseFromString(stmt.column_text(2))) {
+                list.mutable_sessions()->RemoveLast();
+                continue;
+            }
+            last_cursor = std::to_string(stmt.column_int(0)) + "." + stmt.column_text(1);
         }
         stmt.reset();
         return list;
