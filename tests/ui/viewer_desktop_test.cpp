@@ -11,6 +11,7 @@
 #include "tests/support/relay_process.hpp"
 #include "tests/support/xvfb_process.hpp"
 #include "tests/ui/user_screen.hpp"
+#include "viewer/ui/attachments_view.hpp"
 #include "viewer/ui/lead_window.hpp"
 #include "viewer/ui/main_window.hpp"
 #include "viewer/ui/playback_window.hpp"
@@ -22,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QBuffer>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
@@ -173,6 +175,19 @@ TEST(ViewerDesktop, signs_in_reads_the_live_queue_opens_a_ticket_and_chats) {
     auto& [relay, admin, tina] = desk;
     auto machine = machine_with_ticket(relay, "desk-1", machine_info(), "Outlook <b>keeps</b> asking for my password");
     ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + machine.ticket + "/claim").status, 200u);
+    {
+        // The Get-help screenshot, as the machine would attach it.
+        QImage picture(64, 48, QImage::Format_RGB32);
+        picture.fill(qRgb(0xc0, 0x20, 0x20));
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        ASSERT_TRUE(picture.save(&buffer, "PNG"));
+        auto upload =
+            relay.client().request("POST", "/api/v1/tickets/" + machine.ticket + "/attachments?name=screen.png",
+                                   png.toStdString(), tina.token(), {{"Content-Type", "image/png"}});
+        ASSERT_EQ(upload.status, 201u) << upload.body;
+    }
     tina.create_ticket("Projector in room 2 flickers", v1::P2);
     admin.create_ticket("Payroll server unreachable", v1::P1);
     admin.create_ticket("New starter needs a laptop", v1::P4);
@@ -239,6 +254,16 @@ TEST(ViewerDesktop, signs_in_reads_the_live_queue_opens_a_ticket_and_chats) {
         << log->toPlainText().toStdString();
     EXPECT_TRUE(log->toPlainText().contains("tina Example: Hello Mia"));
     screenshot(window, "6-chat");
+
+    // The machine's screenshot, previewed from the ticket's files.
+    const int files = panel->tabs()->indexOf(panel->attachments());
+    EXPECT_TRUE(wait_until([&] { return panel->tabs()->tabText(files) == "&Files (1)"; }))
+        << panel->tabs()->tabText(files).toStdString();
+    panel->tabs()->setCurrentIndex(files);
+    ASSERT_TRUE(wait_until([&] { return !panel->attachments()->preview().isNull(); }));
+    EXPECT_EQ(panel->attachments()->preview().size(), QSize(64, 48));
+    EXPECT_EQ(panel->attachments()->preview().pixel(10, 10), qRgb(0xc0, 0x20, 0x20));
+    screenshot(window, "13-files");
 
     // A public reply and an internal note, each kept as what it is; and the priority raised.
     panel->tabs()->setCurrentIndex(3);

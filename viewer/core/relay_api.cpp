@@ -261,6 +261,15 @@ core::Result<v1::Ticket> RelayApi::update_ticket(const std::string& number, cons
     return parsed<v1::Ticket>(ticket_call("PATCH", number, {}, to_json(change), 200));
 }
 
+core::Result<v1::AttachmentList> RelayApi::attachments(const std::string& number) {
+    return parsed<v1::AttachmentList>(ticket_call("GET", number, "/attachments", {}, 200));
+}
+
+core::Result<std::string> RelayApi::download_attachment(const std::string& number, std::int64_t id) {
+    if (id <= 0) return invalid("not an attachment id: " + std::to_string(id));
+    return ticket_call("GET", number, "/attachments/" + std::to_string(id), {}, 200);
+}
+
 core::Result<v1::ChatList> RelayApi::chat(const std::string& number) {
     return parsed<v1::ChatList>(ticket_call("GET", number, "/chat", {}, 200));
 }

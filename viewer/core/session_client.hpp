@@ -77,6 +77,9 @@ public:
     core::Result<v1::Ticket> update_ticket(const std::string& number, const v1::UpdateTicketRequest& change);
     core::Result<v1::ChatList> chat(const std::string& number);
     core::Result<v1::ChatMessage> send_chat(const std::string& number, const std::string& text);
+    core::Result<v1::AttachmentList> attachments(const std::string& number);
+    // GET /tickets/{number}/attachments/{id}: the file's bytes.
+    core::Result<std::string> download_attachment(const std::string& number, std::int64_t id);
     // GET /agents/{id}: the machine, online or not, with its latest system info.
     core::Result<v1::Device> get_device(const std::string& device_id);
 

@@ -1,6 +1,7 @@
 #include "viewer/ui/ticket_panel.hpp"
 
 #include "viewer/models/ticket_text.hpp"
+#include "viewer/ui/attachments_view.hpp"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -126,6 +127,12 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
     tabs_->addTab(timeline_, tr("&Timeline"));
     tabs_->addTab(chat, tr("C&hat"));
     tabs_->addTab(reply, tr("Re&ply"));
+    attachments_ = new AttachmentsView(client_);
+    tabs_->addTab(attachments_, tr("&Files"));
+    connect(attachments_, &AttachmentsView::error, this, &TicketPanel::error);
+    connect(attachments_, &AttachmentsView::count_changed, this, [this](int count) {
+        tabs_->setTabText(tabs_->indexOf(attachments_), count > 0 ? tr("&Files (%1)").arg(count) : tr("&Files"));
+    });
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(title_);
@@ -255,6 +262,7 @@ void TicketPanel::show_ticket(const QString& number) {
         });
     load_timeline();
     load_chat();
+    attachments_->show_ticket(number);
 }
 
 void TicketPanel::fill(const v1::Ticket& ticket) {

@@ -18,6 +18,8 @@ class QTreeWidget;
 
 namespace lifeline::viewer::ui {
 
+class AttachmentsView;
+
 class TicketPanel : public QWidget {
     Q_OBJECT
 public:
@@ -32,6 +34,7 @@ public:
     void set_device_online(const std::string& device_id, bool online);
 
     QTabWidget* tabs() const { return tabs_; }
+    AttachmentsView* attachments() const { return attachments_; }
 
 signals:
     void error(const QString& message);
@@ -58,6 +61,7 @@ private:
     QPushButton* control_screen_;
     QComboBox* monitor_;
     QComboBox* priority_;
+    AttachmentsView* attachments_;
     QPlainTextEdit* reply_;
     QCheckBox* internal_;
     QPushButton* reply_send_;
