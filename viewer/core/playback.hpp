@@ -26,7 +26,7 @@ struct PlaybackOptions {
     std::uint32_t start_at_ms = 0;
     // Called on the decoder's thread after a framebuffer update, at most once per `picture_interval`, with the
     // picture and the offset of the last chunk played, once playing has reached start_at_ms. Keep it short.
-    std::function<void(const Framebuffer& picture, std::uint32_t at_ms)> on_picture;
+    std::function<void(Framebuffer picture, std::uint32_t at_ms)> on_picture;
     std::chrono::milliseconds picture_interval{33};
     // The decoder's options. The recorded stream already carries the encoded rectangles, so the encoding offered
     // does not matter; the pixel format does, and RfbClient always asks for the same one. Input is never sent.

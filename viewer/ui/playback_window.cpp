@@ -251,13 +251,13 @@ void PlaybackWindow::run_decoder(std::uint32_t from, bool paced) {
     if (paced) {
         options.speed = speed();
         options.start_at_ms = from;
-        options.on_picture = [this, generation](const Framebuffer& picture, std::uint32_t at) {
-            auto copy = std::make_shared<Framebuffer>(picture);
+        options.on_picture = [this, generation](Framebuffer picture, std::uint32_t at) {
+            auto shown = std::make_shared<Framebuffer>(std::move(picture));
             QMetaObject::invokeMethod(
                 this,
-                [this, generation, copy, at] {
+                [this, generation, shown, at] {
                     if (generation != generation_) return;
-                    view_->set_picture(*copy);
+                    view_->set_picture(*shown);
                     show_position(at);
                 },
                 Qt::QueuedConnection);
