@@ -1,5 +1,5 @@
-// The daemon's request handling: help (queue first, then send), status, the relay's answers, and
-// screenshot uploads over HTTPS with the device credential.
+// The daemon's request handling: help (queue first, then send), status and its pushes to the
+// watchers, the relay's answers, and screenshot uploads over HTTPS with the device credential.
 #include "agent/daemon/daemon.hpp"
 
 #include "shared/core/ids.hpp"
@@ -15,6 +15,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
 
 namespace lifeline::agent {
 
@@ -83,6 +85,11 @@ core::Result<void> Daemon::start() {
 
     local_ = std::make_unique<LocalServer>(io_.get_executor(), options_.config.socket_path,
                                            [this](const v1::LocalRequest& request) { return handle(request); });
+    local_->set_watch_greeting([this] {
+        v1::LocalEvent event;
+        *event.mutable_status() = current_status();
+        return std::vector<v1::LocalEvent>{event};
+    });
     if (auto ok = local_->listen(); !ok) return ok;
 
     RelayLinkOptions link;
@@ -95,6 +102,7 @@ core::Result<void> Daemon::start() {
     desk.config = options_.config;
     desk.display = options_.display;
     desk.consent_window = options_.consent_window;
+    desk.changed = [this] { push_status(); };
     sessions_ = std::make_unique<SessionDesk>(io_.get_executor(), pool_, std::move(desk),
                                               [this](const v1::AgentToRelay& message) { return link_->send(message); });
 
@@ -102,7 +110,10 @@ core::Result<void> Daemon::start() {
     callbacks.hello = [this] { return hello(); };
     callbacks.connected = [this] { on_connected(); };
     callbacks.message = [this](const v1::RelayToAgent& message) { on_message(message); };
-    callbacks.disconnected = [this] { sessions_->link_lost(); };
+    callbacks.disconnected = [this] {
+        sessions_->link_lost();
+        push_status();
+    };
     link_ = std::make_unique<RelayLink>(io_.get_executor(), std::move(link), std::move(callbacks));
     link_->start();
     spdlog::info("agent: device {} for relay {}; local socket {}; {} request(s) queued", options_.config.device_id,
@@ -126,6 +137,9 @@ asio::awaitable<v1::AgentHello> Daemon::hello() {
 }
 
 void Daemon::on_connected() {
+    push_status();
+    tickets_read_at_.reset();  // whatever changed while the link was down
+    asio::co_spawn(io_, refresh_tickets(), asio::detached);
     for (const auto& entry : queue_->to_send()) {
         spdlog::info("agent: sending queued request {} \"{}\"", entry.request().idempotency_key(),
                      entry.request().subject());
@@ -151,6 +165,10 @@ void Daemon::on_message(const v1::RelayToAgent& message) {
             }
             answer("help:" + opened.idempotency_key(), message);
             if (!queue_->to_upload().empty() && !uploading_) asio::co_spawn(io_, upload_screenshots(), asio::detached);
+            // The new ticket belongs in My tickets, and the queue is one shorter.
+            tickets_read_at_.reset();
+            asio::co_spawn(io_, refresh_tickets(), asio::detached);
+            push_status();
             break;
         }
         case v1::RelayToAgent::kSessionRequest: sessions_->on_request(message.session_request()); break;
@@ -161,6 +179,17 @@ void Daemon::on_message(const v1::RelayToAgent& message) {
         case v1::RelayToAgent::kChatHistory:
             answer("req:" + std::to_string(message.chat_history().request_id()), message);
             break;
+        case v1::RelayToAgent::kTicketDetail:
+            answer("req:" + std::to_string(message.ticket_detail().request_id()), message);
+            break;
+        case v1::RelayToAgent::kDone: answer("req:" + std::to_string(message.done().request_id()), message); break;
+        case v1::RelayToAgent::kHelpCatalog:
+            answer("req:" + std::to_string(message.help_catalog().request_id()), message);
+            break;
+        case v1::RelayToAgent::kKbSuggestions:
+            answer("req:" + std::to_string(message.kb_suggestions().request_id()), message);
+            break;
+        case v1::RelayToAgent::kTicketUpdate: on_ticket_update(message.ticket_update()); break;
         case v1::RelayToAgent::kChat: {
             // The text goes to the user's watchers (the tray, `lifeline-agent chat --follow`), not to the log.
             const auto& chat = message.chat();
@@ -210,8 +239,17 @@ asio::awaitable<v1::LocalResponse> Daemon::handle(const v1::LocalRequest& reques
         case v1::LocalRequest::kStopSharing: co_return sessions_->stop_sharing();
         case v1::LocalRequest::kChatSend:
         case v1::LocalRequest::kChatHistory: co_return co_await chat(request);
-        default: co_return local_error(core::Errc::invalid_argument, "unknown request");
+        case v1::LocalRequest::kTicketDetail: co_return co_await ticket_detail(request.ticket_detail());
+        case v1::LocalRequest::kReply: co_return co_await reply(request.reply());
+        case v1::LocalRequest::kRate: co_return co_await rate(request.rate());
+        case v1::LocalRequest::kCatalog: co_return co_await catalog();
+        case v1::LocalRequest::kKbSuggest: co_return co_await kb_suggest(request.kb_suggest());
+        default: break;
     }
+    if (auto extra = extra_request(request); extra && extra->has_kb_helped()) {
+        co_return co_await kb_helped(extra->kb_helped());
+    }
+    co_return local_error(core::Errc::invalid_argument, "unknown request");
 }
 
 asio::awaitable<v1::LocalResponse> Daemon::help(const v1::HelpRequest& request) {
@@ -238,6 +276,7 @@ asio::awaitable<v1::LocalResponse> Daemon::help(const v1::HelpRequest& request) 
     const std::string key = open.idempotency_key();
     spdlog::info("agent: help requested: \"{}\" (request {}{})", open.subject(), key,
                  entry.screenshot_png().empty() ? "" : ", with a screenshot");
+    push_status();  // one more waiting to be sent
 
     v1::LocalResponse response;
     auto* result = response.mutable_help();
@@ -249,7 +288,6 @@ asio::awaitable<v1::LocalResponse> Daemon::help(const v1::HelpRequest& request) 
     if (reply && reply->has_ticket_opened()) {
         result->set_number(reply->ticket_opened().number());
         result->set_queued(false);
-        tickets_read_at_.reset();  // the new ticket belongs in the next status
     } else if (reply && reply->has_error() && is_final_refusal(reply->error())) {
         co_return local_error(core::Errc::invalid_argument,
                               "the relay refused the request: " + reply->error().message());
@@ -257,33 +295,75 @@ asio::awaitable<v1::LocalResponse> Daemon::help(const v1::HelpRequest& request) 
     co_return response;
 }
 
-asio::awaitable<v1::LocalResponse> Daemon::status() {
-    v1::LocalResponse response;
-    auto* status = response.mutable_status();
-    status->set_connected(link_->connected());
-    status->set_relay_url(options_.config.relay_url);
-    status->set_device_id(options_.config.device_id);
-    status->set_last_error(link_->last_error());
-    status->set_queued_requests(static_cast<std::int32_t>(queue_->to_send().size()));
-    sessions_->fill_status(*status);
-    if (!link_->connected()) co_return response;
-    *status->mutable_connected_since() = TimeUtil::MillisecondsToTimestamp(
+v1::AgentStatus Daemon::current_status() const {
+    v1::AgentStatus status;
+    if (!link_) return status;
+    status.set_connected(link_->connected());
+    status.set_relay_url(options_.config.relay_url);
+    status.set_device_id(options_.config.device_id);
+    status.set_last_error(link_->last_error());
+    status.set_queued_requests(static_cast<std::int32_t>(queue_->to_send().size()));
+    sessions_->fill_status(status);
+    if (!link_->connected()) return status;
+    *status.mutable_connected_since() = TimeUtil::MillisecondsToTimestamp(
         std::chrono::duration_cast<std::chrono::milliseconds>(link_->connected_since().time_since_epoch()).count());
-    const auto now = std::chrono::steady_clock::now();
-    if (tickets_read_at_ && now - *tickets_read_at_ < options_.tickets_max_age) {
-        *status->mutable_tickets() = tickets_;
-        co_return response;
-    }
+    *status.mutable_tickets() = tickets_;
+    return status;
+}
+
+void Daemon::push_status() {
+    if (!local_ || !link_) return;
+    v1::LocalEvent event;
+    *event.mutable_status() = current_status();
+    // The countdown moves every second by itself; the watchers count down from what they were told.
+    v1::AgentStatus same = event.status();
+    same.clear_pending_seconds_left();
+    std::string serialized = same.SerializeAsString();
+    if (serialized == pushed_status_) return;
+    pushed_status_ = std::move(serialized);
+    local_->notify(event);
+}
+
+asio::awaitable<void> Daemon::refresh_tickets() {
     v1::AgentToRelay ask;
     const std::int64_t id = next_request_id_++;
     ask.mutable_list_tickets()->set_request_id(id);
-    if (!link_->send(ask)) co_return response;
+    const auto asked_at = std::chrono::steady_clock::now();
+    if (!link_->send(ask)) co_return;
     auto reply = co_await wait_for("req:" + std::to_string(id), options_.status_wait);
-    if (reply && reply->has_my_tickets()) {
-        tickets_ = reply->my_tickets().tickets();
-        tickets_read_at_ = now;
-        *status->mutable_tickets() = tickets_;
+    if (!reply || !reply->has_my_tickets()) co_return;
+    tickets_ = reply->my_tickets().tickets();
+    tickets_read_at_ = asked_at;
+    push_status();
+}
+
+void Daemon::on_ticket_update(const v1::TicketSummary& update) {
+    spdlog::info("agent: {} changed at the helpdesk", update.number());
+    auto it = std::find_if(tickets_.begin(), tickets_.end(),
+                           [&](const v1::TicketSummary& t) { return t.number() == update.number(); });
+    if (it != tickets_.end()) {
+        *it = update;
+    } else {
+        google::protobuf::RepeatedPtrField<v1::TicketSummary> list;  // newest first, as the relay lists them
+        *list.Add() = update;
+        for (auto& ticket : tickets_)
+            *list.Add() = std::move(ticket);
+        tickets_.Swap(&list);
     }
+    // The update first, then the status with it: a watcher compares the update with what it knew.
+    v1::LocalEvent event;
+    *event.mutable_ticket_update() = update;
+    local_->notify(event);
+    push_status();
+}
+
+asio::awaitable<v1::LocalResponse> Daemon::status() {
+    const auto now = std::chrono::steady_clock::now();
+    if (link_->connected() && (!tickets_read_at_ || now - *tickets_read_at_ >= options_.tickets_max_age)) {
+        co_await refresh_tickets();
+    }
+    v1::LocalResponse response;
+    *response.mutable_status() = current_status();
     co_return response;
 }
 

@@ -1,6 +1,8 @@
 // `lifeline-agent run`: the daemon that ties the relay link, the on-disk help queue and the local
 // socket together. It opens tickets for the user (now, or from the queue once the relay is back),
-// uploads their screenshots, answers status questions, and carries the user's chat both ways.
+// uploads their screenshots, answers status questions, carries the user's chat both ways, forwards
+// the tray's helpdesk requests (a ticket's replies, a reply, a rating, categories, suggestions) and
+// pushes every change of its status and of the machine's tickets to the local watchers.
 //
 // Threads: one I/O thread runs everything on `io`; system info, screenshots and HTTPS uploads run
 // on a small pool and come back to it.
@@ -11,6 +13,7 @@
 #include "agent/local/local_server.hpp"
 #include "agent/relay_link/relay_link.hpp"
 #include "agent/session/session_desk.hpp"
+#include "agent_local.pb.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -60,6 +63,17 @@ private:
     boost::asio::awaitable<v1::LocalResponse> help(const v1::HelpRequest& request);
     boost::asio::awaitable<v1::LocalResponse> status();
     boost::asio::awaitable<v1::LocalResponse> chat(const v1::LocalRequest& request);
+    // user_requests.cpp: the tray's helpdesk requests.
+    boost::asio::awaitable<v1::LocalResponse> ticket_detail(const v1::TicketDetailRequest& request);
+    boost::asio::awaitable<v1::LocalResponse> reply(const v1::UserReply& request);
+    boost::asio::awaitable<v1::LocalResponse> rate(const v1::RateTicket& request);
+    boost::asio::awaitable<v1::LocalResponse> catalog();
+    boost::asio::awaitable<v1::LocalResponse> kb_suggest(const v1::KbHintRequest& request);
+    boost::asio::awaitable<v1::LocalResponse> kb_helped(const v1::KbHelped& request);
+    // Sends `ask` (whose request_id is `id`) and waits for the relay's answer. nullopt with `refusal`
+    // set when there is none to give: not connected, no answer in time, or the relay's ProtocolError.
+    boost::asio::awaitable<std::optional<v1::RelayToAgent>> round_trip(const v1::AgentToRelay& ask, std::int64_t id,
+                                                                       v1::LocalResponse& refusal);
     boost::asio::awaitable<v1::AgentHello> hello();
     boost::asio::awaitable<void> upload_screenshots();
     // Waits up to `timeout` for the relay's answer filed under `key`.
@@ -68,6 +82,13 @@ private:
 
     void on_connected();
     void on_message(const v1::RelayToAgent& message);
+    // What `status` answers from what the daemon knows now, without asking the relay.
+    v1::AgentStatus current_status() const;
+    // Reads the machine's tickets from the relay; pushes the status when they changed.
+    boost::asio::awaitable<void> refresh_tickets();
+    // Tells the watchers the status, unless it is what they were told last.
+    void push_status();
+    void on_ticket_update(const v1::TicketSummary& update);
     void answer(const std::string& key, const v1::RelayToAgent& message);
     void send_open_ticket(const v1::QueuedHelp& entry);
 
@@ -83,6 +104,7 @@ private:
     std::int64_t next_request_id_ = 1;
     std::optional<std::chrono::steady_clock::time_point> tickets_read_at_;  // unset: read them on the next status
     google::protobuf::RepeatedPtrField<v1::TicketSummary> tickets_;
+    std::string pushed_status_;  // the last status told to the watchers, serialized
     bool uploading_ = false;
 };
 

@@ -58,6 +58,22 @@ bool receive_exactly(int fd, char* out, std::size_t size, Clock::time_point dead
 
 }  // namespace
 
+v1::LocalRequest as_local_request(const v1::LocalRequestExtra& extra) {
+    v1::LocalRequest request;
+    request.ParseFromString(extra.SerializeAsString());  // the extra's field stays as an unknown field
+    return request;
+}
+
+std::optional<v1::LocalRequestExtra> extra_request(const v1::LocalRequest& request) {
+    if (request.body_case() != v1::LocalRequest::BODY_NOT_SET) return std::nullopt;
+    v1::LocalRequestExtra extra;
+    if (!extra.ParseFromString(request.SerializeAsString()) ||
+        extra.body_case() == v1::LocalRequestExtra::BODY_NOT_SET) {
+        return std::nullopt;
+    }
+    return extra;
+}
+
 std::string encode_local_frame(const google::protobuf::MessageLite& message) {
     std::string body = message.SerializeAsString();
     auto size = static_cast<std::uint32_t>(body.size());

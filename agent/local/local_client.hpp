@@ -2,6 +2,7 @@
 // blocking client that `lifeline-agent help|status` (and later the tray) use to reach the daemon.
 #pragma once
 
+#include "agent_local.pb.h"
 #include "lifeline.pb.h"
 #include "shared/core/error.hpp"
 
@@ -18,6 +19,11 @@ constexpr std::size_t kMaxLocalFrame = 12 << 20;
 std::string encode_local_frame(const google::protobuf::MessageLite& message);
 // The length a frame header announces.
 std::uint32_t decode_local_length(const unsigned char header[4]);
+
+// A LocalRequestExtra travels as a LocalRequest with no body (agent_local.proto says why).
+v1::LocalRequest as_local_request(const v1::LocalRequestExtra& extra);
+// The extra request a bodiless LocalRequest carries, if any.
+std::optional<v1::LocalRequestExtra> extra_request(const v1::LocalRequest& request);
 
 class LocalClient {
 public:

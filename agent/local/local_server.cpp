@@ -134,7 +134,8 @@ asio::awaitable<void> LocalServer::serve(std::shared_ptr<Connection> connection)
             body.assign(size, '\0');
             auto [body_error, body_bytes] = co_await asio::async_read(socket, asio::buffer(body), kTuple);
             if (body_error) co_return;
-            parsed = request.ParseFromString(body) && request.body_case() != v1::LocalRequest::BODY_NOT_SET;
+            parsed = request.ParseFromString(body) &&
+                     (request.body_case() != v1::LocalRequest::BODY_NOT_SET || extra_request(request));
         }
         if (!parsed) {
             // After a bad frame the stream position is unknown: answer once, then hang up.
@@ -181,6 +182,13 @@ void LocalServer::notify(const v1::LocalEvent& event) {
 
 asio::awaitable<void> LocalServer::watch(std::shared_ptr<Connection> connection) {
     connection->watching = true;
+    if (greeting_) {
+        for (const auto& event : greeting_()) {
+            v1::LocalResponse response;
+            *response.mutable_event() = event;
+            connection->events.push_back(encode_local_frame(response));
+        }
+    }
     // The watcher has nothing more to say: a byte from it, or its hang-up, ends the watch.
     asio::co_spawn(
         executor_,

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lifeline::agent {
 
@@ -30,6 +31,9 @@ public:
     void close();
     // Sends the event to every connection that asked to Watch.
     void notify(const v1::LocalEvent& event);
+    // What a new watcher gets first (the daemon's status), before any later event: nothing can
+    // happen between the two.
+    void set_watch_greeting(std::function<std::vector<v1::LocalEvent>()> greeting) { greeting_ = std::move(greeting); }
 
 private:
     struct Connection;
@@ -40,6 +44,7 @@ private:
     boost::asio::any_io_executor executor_;
     std::string socket_path_;
     Handler handler_;
+    std::function<std::vector<v1::LocalEvent>()> greeting_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::vector<std::weak_ptr<Connection>> connections_;
     bool closed_ = false;

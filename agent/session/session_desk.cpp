@@ -82,18 +82,21 @@ void SessionDesk::ask_user(const v1::SessionRequest& request) {
         "agent: {}. Answer within {} s with `lifeline-agent consent allow` or `lifeline-agent consent deny`; "
         "no answer means no.",
         describe_request(request), options_.consent_window.count());
+    changed();
     timer->async_wait([this, timer, id = request.session_id()](const boost::system::error_code& ec) {
         if (ec || !pending_ || pending_->request.session_id() != id) return;
         auto expired = pending_->request;
         pending_.reset();
         answer(expired, false,
                "no answer from the user within " + std::to_string(options_.consent_window.count()) + " s");
+        changed();
     });
 }
 
 void SessionDesk::grant(const v1::SessionRequest& request) {
     if (request.upgrade()) {
         if (live_) live_->grant_control();
+        changed();
         return;
     }
     RemoteSessionOptions options;
@@ -110,8 +113,12 @@ void SessionDesk::grant(const v1::SessionRequest& request) {
     };
     live_ = RemoteSession::start(executor_, pool_, tls_, std::move(options), request,
                                  [this, id = request.session_id()](const std::string&) {
-                                     if (live_ && live_->id() == id) live_.reset();
+                                     if (live_ && live_->id() == id) {
+                                         live_.reset();
+                                         changed();
+                                     }
                                  });
+    changed();
 }
 
 v1::LocalResponse SessionDesk::consent(const v1::ConsentAnswer& user) {
@@ -124,7 +131,10 @@ v1::LocalResponse SessionDesk::consent(const v1::ConsentAnswer& user) {
     pending_->timer->cancel();
     pending_.reset();
     answer(request, user.allow(), user.allow() ? "the user allowed it" : "the user denied the request");
-    if (!user.allow()) return done("Denied. Nobody sees your screen.");
+    if (!user.allow()) {
+        changed();
+        return done("Denied. Nobody sees your screen.");
+    }
     grant(request);
     return done(request.technician_name() +
                 (request.mode() == v1::CONTROL || request.upgrade() ? " can now see and control your screen."
@@ -148,6 +158,7 @@ v1::LocalResponse SessionDesk::stop_sharing() {
         pending_->timer->cancel();
         pending_.reset();
         answer(request, false, "the user denied the request");
+        changed();
         return done("Denied the waiting request. Nobody sees your screen.");
     }
     return refused(core::Errc::not_found, "no session is active");
@@ -160,6 +171,7 @@ void SessionDesk::on_ended(const v1::SessionEnded& ended) {
         pending_->timer->cancel();
         pending_.reset();
         spdlog::warn("agent: session request {} withdrawn: {}", ended.session_id(), why);
+        changed();
     }
     if (live_ && live_->id() == ended.session_id()) {
         auto session = live_;
@@ -171,6 +183,7 @@ void SessionDesk::link_lost() {
     if (pending_) {
         pending_->timer->cancel();
         pending_.reset();
+        changed();
     }
     if (live_) {
         auto session = live_;

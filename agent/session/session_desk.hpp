@@ -25,6 +25,9 @@ struct SessionDeskOptions {
     AgentConfig config;
     std::string display;  // X display for the screen server; empty = $DISPLAY
     std::chrono::seconds consent_window = kConsentWindow;
+    // Called (on the executor) whenever what fill_status() reports changes: a request is waiting or
+    // no longer, a session started, ended or gained control.
+    std::function<void()> changed;
 };
 
 class SessionDesk {
@@ -55,6 +58,9 @@ private:
     void answer(const v1::SessionRequest& request, bool allow, const std::string& reason);
     void grant(const v1::SessionRequest& request);
     void ask_user(const v1::SessionRequest& request);
+    void changed() const {
+        if (options_.changed) options_.changed();
+    }
 
     boost::asio::any_io_executor executor_;
     boost::asio::thread_pool& pool_;

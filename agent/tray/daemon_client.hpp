@@ -3,9 +3,12 @@
 // does) or, for the Watch stream, on a thread of its own; each result comes back as a signal emitted on
 // the thread that owns the client (the UI thread), so receivers need no locking.
 //
-// Status is polled: StatusRequest once a second (see docs/architecture.md, "The tray").
+// Status is pushed: the Watch stream brings the daemon's status when it opens and on every change,
+// and each ticket update; a StatusRequest once a minute only nudges the daemon to re-read the
+// tickets (see docs/architecture.md, "The tray").
 #pragma once
 
+#include "agent_local.pb.h"
 #include "lifeline.pb.h"
 
 #include <QImage>
@@ -29,7 +32,7 @@ public:
     explicit DaemonClient(QString socket_path, QObject* parent = nullptr);
     ~DaemonClient() override;  // waits for calls in flight; their results are dropped
 
-    // Polls the status now and then once a second, and keeps a Watch connection (re)opened.
+    // Keeps a Watch connection (re)opened, and nudges the daemon once a minute.
     void start();
 
     // `screenshot` (may be null) is encoded to PNG on the worker, scaled down if it would pass 8 MiB.
@@ -38,6 +41,14 @@ public:
     void stop_sharing();
     void load_chat(const QString& ticket);
     void send_chat(const QString& ticket, const QString& text);
+    void load_ticket(const QString& ticket);
+    void send_reply(const QString& ticket, const QString& text);
+    void rate(const QString& ticket, int rating, const QString& comment);
+    // Get help: the relay's categories (the daemon keeps the last list for offline use), suggestions for
+    // what the user typed (answered with the same `sequence`), and "this solved it".
+    void load_catalog();
+    void suggest(int sequence, const QString& subject, const QString& details);
+    void mark_helped(std::int64_t article_id);
 
     const QString& socket_path() const { return socket_path_; }
 
@@ -53,20 +64,36 @@ signals:
     void chat_failed(const QString& ticket, const QString& why);
     // Staff wrote to this machine's user (from the Watch stream).
     void chat_received(const lifeline::v1::ChatMessage& message);
+    // One of this machine's tickets changed status or got a public reply (from the Watch stream); the
+    // status with the changed list follows.
+    void ticket_updated(const lifeline::v1::TicketSummary& ticket);
+    void ticket_loaded(const lifeline::v1::TicketDetail& detail);
+    void ticket_failed(const QString& ticket, const QString& why);
+    void reply_sent(const QString& ticket);
+    void reply_failed(const QString& ticket, const QString& why);
+    void rated(const QString& ticket);
+    void rating_failed(const QString& ticket, const QString& why);
+    void catalog_loaded(const lifeline::v1::HelpCatalog& catalog);
+    void suggestions_ready(int sequence, const lifeline::v1::KbHints& hints);
 
 private:
     struct Answer;  // a LocalResponse or why there is none
     // Runs one request on the pool; `done` runs on this object's thread.
     void call(v1::LocalRequest request, std::chrono::milliseconds timeout, std::function<void(const Answer&)> done);
-    void poll();
+    void nudge();
     void watch_loop();
+    // On the UI thread, from the watcher.
+    void on_event(const v1::LocalEvent& event);
+    void on_watch_lost(const QString& why);
 
     QString socket_path_;
     QThreadPool* pool_;
-    QTimer* poll_timer_;
+    QTimer* nudge_timer_;
     QThread* watcher_ = nullptr;
     std::atomic<bool> stopping_{false};
-    bool polling_ = false;  // a StatusRequest is in flight
+    bool nudging_ = false;  // a StatusRequest is in flight
+    bool reachable_ = false;
+    bool told_unreachable_ = false;
 };
 
 }  // namespace lifeline::agent::tray

@@ -2,6 +2,7 @@
 #include "agent/tray/help_dialog.hpp"
 
 #include "agent/tray/daemon_client.hpp"
+#include "agent/tray/suggestions.hpp"
 #include "agent/tray/tray_text.hpp"
 
 #include <QCheckBox>
@@ -12,6 +13,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QStackedWidget>
@@ -92,6 +94,7 @@ HelpDialog::HelpDialog(DaemonClient& daemon, const QImage& screen, QWidget* pare
     fields->addRow(subject_label, subject_);
     fields->addRow(details_label, details_);
     fields->addRow(category_label, category_);
+    suggestions_ = new SuggestionsPanel(daemon_);
 
     send_ = new QPushButton(tr("S&end"));
     cancel_ = new QPushButton(tr("Cancel"));
@@ -108,6 +111,7 @@ HelpDialog::HelpDialog(DaemonClient& daemon, const QImage& screen, QWidget* pare
     form_layout->addWidget(plain(tr("A technician will read this and help you.")));
     form_layout->addSpacing(6);
     form_layout->addLayout(fields);
+    form_layout->addWidget(suggestions_);
     form_layout->addWidget(attach_);
     auto* preview_row = new QHBoxLayout;
     preview_row->addSpacing(24);
@@ -160,7 +164,8 @@ HelpDialog::HelpDialog(DaemonClient& daemon, const QImage& screen, QWidget* pare
     layout->addWidget(pages_);
     setMinimumWidth(480);
     // Keyboard order is reading order (Cancel sits before Send).
-    QWidget* form_order[] = {subject_, details_, category_, attach_, cancel_, send_};
+    QWidget* form_order[] = {subject_, details_, category_, static_cast<QWidget*>(suggestions_->list()),
+                             attach_,  cancel_,  send_};
     for (std::size_t i = 1; i < std::size(form_order); ++i)
         QWidget::setTabOrder(form_order[i - 1], form_order[i]);
     QWidget::setTabOrder(number_, copy_);
@@ -179,6 +184,34 @@ HelpDialog::HelpDialog(DaemonClient& daemon, const QImage& screen, QWidget* pare
     connect(details_, &QPlainTextEdit::textChanged, problem_, &QWidget::hide);
     connect(&daemon_, &DaemonClient::help_answered, this, &HelpDialog::on_answer);
     connect(&daemon_, &DaemonClient::help_failed, this, &HelpDialog::on_failure);
+
+    const auto typed = [this] { suggestions_->text_changed(subject_->text(), details_->toPlainText()); };
+    connect(subject_, &QLineEdit::textChanged, this, typed);
+    connect(details_, &QPlainTextEdit::textChanged, this, typed);
+    connect(suggestions_, &SuggestionsPanel::solved, this, &HelpDialog::on_solved);
+    connect(category_, &QComboBox::activated, this, [this] { category_chosen_ = true; });
+    connect(&daemon_, &DaemonClient::catalog_loaded, this, &HelpDialog::on_catalog);
+    daemon_.load_catalog();
+}
+
+void HelpDialog::on_catalog(const v1::HelpCatalog& catalog) {
+    if (category_chosen_ || waiting_ || showing_result()) return;
+    const auto categories = help_categories(catalog);
+    category_->clear();
+    for (const auto& category : categories)
+        category_->addItem(category.label, category.value);
+    // The tray's own list ends with "Something else"; the relay's starts with "I am not sure".
+    category_->setCurrentIndex(catalog.categories_size() > 0 ? 0 : category_->count() - 1);
+}
+
+void HelpDialog::on_solved(std::int64_t article_id) {
+    if (waiting_) return;
+    daemon_.mark_helped(article_id);
+    headline_->setText(tr("Good to hear it is solved"));
+    number_->setVisible(false);
+    copy_->setVisible(false);
+    result_->setText(tr("No request was sent. If the problem comes back, you can ask for help here at any time."));
+    show_result_page();
 }
 
 bool HelpDialog::showing_result() const { return pages_->currentIndex() == 1; }
@@ -228,6 +261,10 @@ void HelpDialog::on_answer(const v1::HelpResult& result) {
                "technician will look at your request and contact you. You can follow it under “My tickets” in the "
                "Lifeline menu. Nobody will see your screen unless you allow it."));
     }
+    show_result_page();
+}
+
+void HelpDialog::show_result_page() {
     // The answer is short: the window shrinks to it instead of keeping the form's height.
     pages_->widget(0)->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
     pages_->setCurrentIndex(1);

@@ -1,6 +1,7 @@
-// "Get help": what is wrong (required), details, a category and, if the user wants, a screenshot of
-// their screen with a preview; then the ticket number, big, with a Copy button and what happens next,
-// or the calm news that the request waits until the connection is back.
+// "Get help": what is wrong (required), details, a category (the relay's list) and, if the user wants, a
+// screenshot of their screen with a preview; answers from the knowledge base while they type; then the
+// ticket number, big, with a Copy button and what happens next, or the calm news that the request waits
+// until the connection is back, or, when an answer solved it, that no request was needed.
 #pragma once
 
 #include <QDialog>
@@ -15,12 +16,14 @@ class QPushButton;
 class QStackedWidget;
 
 namespace lifeline::v1 {
+class HelpCatalog;
 class HelpResult;
-}
+}  // namespace lifeline::v1
 
 namespace lifeline::agent::tray {
 
 class DaemonClient;
+class SuggestionsPanel;
 
 class HelpDialog : public QDialog {
     Q_OBJECT
@@ -41,11 +44,16 @@ public:
     QLabel* number_label() const { return number_; }
     QLabel* result_label() const { return result_; }
     QPushButton* copy_button() const { return copy_; }
+    QLabel* headline_label() const { return headline_; }
+    SuggestionsPanel* suggestions() const { return suggestions_; }
     bool showing_result() const;
 
 private:
     void on_answer(const v1::HelpResult& result);
     void on_failure(const QString& why);
+    void on_catalog(const v1::HelpCatalog& catalog);
+    void on_solved(std::int64_t article_id);
+    void show_result_page();
     void set_busy(bool busy);
 
     DaemonClient& daemon_;
@@ -55,6 +63,7 @@ private:
     QPlainTextEdit* details_;
     QComboBox* category_;
     QCheckBox* attach_;
+    SuggestionsPanel* suggestions_;
     QLabel* preview_;
     QLabel* problem_;
     QPushButton* send_;
@@ -65,6 +74,7 @@ private:
     QPushButton* copy_;
     QPushButton* close_;
     bool waiting_ = false;
+    bool category_chosen_ = false;  // the user picked one: a late list from the relay does not replace it
 };
 
 }  // namespace lifeline::agent::tray

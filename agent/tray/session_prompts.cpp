@@ -2,6 +2,7 @@
 #include "agent/tray/session_prompts.hpp"
 
 #include "agent/tray/tray_text.hpp"
+#include "agent/tray/widgets.hpp"
 
 #include <QGuiApplication>
 #include <QHBoxLayout>
@@ -48,6 +49,8 @@ ConsentPrompt::ConsentPrompt(QWidget* parent) : QDialog(parent) {
     allow_->setEnabled(false);
     connect(allow_, &QPushButton::clicked, this, [this] { answer(true); });
     connect(deny_, &QPushButton::clicked, this, [this] { answer(false); });
+    give_room(allow_);
+    give_room(deny_);
     auto* buttons = new QHBoxLayout;
     buttons->addStretch();
     buttons->addWidget(deny_);
@@ -74,7 +77,7 @@ ConsentPrompt::ConsentPrompt(QWidget* parent) : QDialog(parent) {
 
 void ConsentPrompt::show_request(const v1::SessionRequest& request, int seconds_left) {
     const QString id = QString::fromStdString(request.session_id());
-    // A status polled before the answer reached the daemon still lists the request: it is answered.
+    // A status pushed before the answer reached the daemon still lists the request: it is answered.
     if (answered_.contains(id)) return;
     deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(seconds_left);
     if (id != session_id_ || !isVisible()) {
@@ -103,6 +106,8 @@ void ConsentPrompt::tick() {
     countdown_->setText(countdown_text(static_cast<int>(std::ceil(std::max<double>(0, left.count()) / 1000.0))));
     const bool armed = shown_.isValid() && shown_.elapsed() >= kArmDelay.count();
     allow_->setEnabled(armed && !remote_input_);
+    // Nothing may cover the question while it waits (the daemon no longer says so every second).
+    if (isVisible() && ++ticks_ % 5 == 0) raise();
 }
 
 void ConsentPrompt::answer(bool allow) {
@@ -133,6 +138,7 @@ void ConsentPrompt::reject() {
 SharingBanner::SharingBanner(QWidget* parent)
     : QWidget(parent, Qt::Window | Qt::FramelessWindowHint | Qt::WindowStaysOnTopHint | Qt::WindowDoesNotAcceptFocus) {
     setObjectName("sharing-banner");
+    setWindowTitle(tr("Lifeline: screen sharing"));  // what task lists and screen readers name it
     setAttribute(Qt::WA_ShowWithoutActivating);
     setAutoFillBackground(true);
     QPalette colours = palette();

@@ -65,6 +65,7 @@ private:
     QString session_id_;
     QSet<QString> answered_;  // session ids already answered here
     bool remote_input_ = false;
+    int ticks_ = 0;
 };
 
 // Frameless, on top of everything, at the top centre of the screen.

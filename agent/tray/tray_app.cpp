@@ -124,12 +124,17 @@ TrayApp::TrayApp(QString socket_path, QObject* parent)
         if (reason == QSystemTrayIcon::Trigger) open_help();
     });
     connect(icon_, &QSystemTrayIcon::messageClicked, this, [this] {
-        if (!last_chat_ticket_.isEmpty()) open_chat(last_chat_ticket_, last_chat_subject_);
+        if (!last_chat_ticket_.isEmpty()) {
+            open_chat(last_chat_ticket_, last_chat_subject_);
+        } else if (!last_ticket_.isEmpty()) {
+            open_tickets(last_ticket_);
+        }
     });
 
     connect(&daemon_, &DaemonClient::status_changed, this, &TrayApp::on_status);
     connect(&daemon_, &DaemonClient::daemon_unreachable, this, &TrayApp::on_unreachable);
     connect(&daemon_, &DaemonClient::chat_received, this, &TrayApp::on_chat);
+    connect(&daemon_, &DaemonClient::ticket_updated, this, &TrayApp::on_ticket_update);
     connect(prompt_, &ConsentPrompt::answered, &daemon_, &DaemonClient::answer_consent);
     connect(banner_, &SharingBanner::stop_requested, &daemon_, &DaemonClient::stop_sharing);
 }
@@ -170,13 +175,14 @@ HelpDialog* TrayApp::open_help() {
     return help_;
 }
 
-TicketsWindow* TrayApp::open_tickets() {
+TicketsWindow* TrayApp::open_tickets(const QString& number) {
     if (!tickets_) {
-        tickets_ = new TicketsWindow;
+        tickets_ = new TicketsWindow(daemon_);
         connect(tickets_, &TicketsWindow::chat_requested, this,
-                [this](const QString& number, const QString& subject) { open_chat(number, subject); });
+                [this](const QString& ticket, const QString& subject) { open_chat(ticket, subject); });
         tickets_->set_status(status_ ? &*status_ : nullptr);
     }
+    if (!number.isEmpty()) tickets_->show_ticket(number);
     present(tickets_.data());
     return tickets_;
 }
@@ -251,6 +257,7 @@ void TrayApp::on_chat(const v1::ChatMessage& message) {
         return;
     }
     last_chat_ticket_ = number;
+    last_ticket_.clear();
     last_chat_subject_.clear();
     if (status_) {
         for (const auto& ticket : status_->tickets())
@@ -258,6 +265,17 @@ void TrayApp::on_chat(const v1::ChatMessage& message) {
                 last_chat_subject_ = QString::fromStdString(ticket.subject());
     }
     notify(chat_notification(message));
+}
+
+void TrayApp::on_ticket_update(const v1::TicketSummary& ticket) {
+    const v1::TicketSummary* before = nullptr;
+    if (status_) {
+        for (const auto& known : status_->tickets())
+            if (known.number() == ticket.number()) before = &known;
+    }
+    last_ticket_ = QString::fromStdString(ticket.number());
+    last_chat_ticket_.clear();
+    notify(ticket_update_notification(before, ticket));
 }
 
 void TrayApp::update_icon() {

@@ -1,5 +1,5 @@
-// lifeline-tray's core: the tray icon and its menu, and what follows from each status the daemon reports —
-// the consent prompt, the sharing banner, notifications, My tickets and the chat windows.
+// lifeline-tray's core: the tray icon and its menu, and what follows from each status and ticket update the
+// daemon pushes — the consent prompt, the sharing banner, notifications, My tickets and the chat windows.
 //
 // Threads: the UI thread only; the DaemonClient does the socket work elsewhere.
 #pragma once
@@ -46,7 +46,8 @@ public:
 
     // The menu's actions (public for tests). open_help grabs the screen first, so the dialog is not in it.
     HelpDialog* open_help();
-    TicketsWindow* open_tickets();
+    // With `number`, that ticket's conversation is shown.
+    TicketsWindow* open_tickets(const QString& number = {});
     ChatWindow* open_chat(const QString& number, const QString& subject);
     void show_about();
 
@@ -66,6 +67,7 @@ private:
     void on_status(const v1::AgentStatus& status);
     void on_unreachable(const QString& why);
     void on_chat(const v1::ChatMessage& message);
+    void on_ticket_update(const v1::TicketSummary& ticket);
     void notify(const Notification& notification);
     void update_icon();
     template <class W>
@@ -83,8 +85,10 @@ private:
     std::map<QString, QPointer<ChatWindow>> chats_;
     std::optional<v1::AgentStatus> status_;
     bool reachable_known_ = false;  // the first answer (or failure) has come in
-    QString last_chat_ticket_;      // what a click on the last chat notification opens
+    // What a click on the last notification opens: a chat, or the ticket in My tickets.
+    QString last_chat_ticket_;
     QString last_chat_subject_;
+    QString last_ticket_;
 };
 
 }  // namespace lifeline::agent::tray

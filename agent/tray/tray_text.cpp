@@ -5,8 +5,8 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
-
-#include <map>
+#include <QLocale>
+#include <QStringList>
 
 namespace lifeline::agent::tray {
 
@@ -63,20 +63,16 @@ std::vector<Notification> notifications_between(const v1::AgentStatus* before, c
         out.push_back(
             {TrayText::tr("Screen sharing request"), notification_safe(consent_question(after.pending_request()))});
     }
-    // The ticket list is empty while the relay is unreachable: that is no change of status.
-    if (before->tickets_size() == 0 || after.tickets_size() == 0) return out;
-    std::map<std::string, v1::Ticket::Status> was;
-    for (const auto& ticket : before->tickets())
-        was[ticket.number()] = ticket.status();
-    for (const auto& ticket : after.tickets()) {
-        auto it = was.find(ticket.number());
-        if (it == was.end() || it->second == ticket.status()) continue;
-        out.push_back(
-            {TrayText::tr("Ticket %1").arg(q(ticket.number())),
-             notification_safe(
-                 TrayText::tr("“%1” is now: %2").arg(q(ticket.subject()), ticket_status_text(ticket.status())))});
-    }
     return out;
+}
+
+Notification ticket_update_notification(const v1::TicketSummary* before, const v1::TicketSummary& after) {
+    const QString title = TrayText::tr("Ticket %1").arg(q(after.number()));
+    if (before != nullptr && before->status() == after.status()) {
+        return {title, notification_safe(TrayText::tr("The helpdesk answered about “%1”.").arg(q(after.subject())))};
+    }
+    return {title, notification_safe(
+                       TrayText::tr("“%1” is now: %2").arg(q(after.subject()), ticket_status_text(after.status())))};
 }
 
 Notification chat_notification(const v1::ChatMessage& message) {
@@ -178,6 +174,84 @@ QString chat_problem(const QString& text) {
     return {};
 }
 
+QString reply_problem(const QString& text) {
+    if (text.trimmed().isEmpty()) return TrayText::tr("Write your reply first.");
+    const QByteArray bytes = text.toUtf8();
+    if (bytes.size() > kMaxReplyBytes || !core::check_text("body", bytes.toStdString(), kMaxReplyBytes, true)) {
+        return TrayText::tr("This reply is too long. Please shorten it a little.");
+    }
+    return {};
+}
+
+QString rating_comment_problem(const QString& comment) {
+    const QByteArray bytes = comment.toUtf8();
+    if (bytes.size() > kMaxRatingCommentBytes ||
+        !core::check_text("comment", bytes.toStdString(), kMaxRatingCommentBytes, true)) {
+        return TrayText::tr("The comment is too long. Please shorten it a little.");
+    }
+    return {};
+}
+
+std::vector<ConversationEntry> ticket_conversation(const v1::TicketDetail& detail) {
+    const QLocale locale;
+    // Marked left to right, so its digits stay with it in a right-to-left heading.
+    const auto when = [&](const google::protobuf::Timestamp& at) {
+        return QChar(0x200E) +
+               locale.toString(QDateTime::fromMSecsSinceEpoch(at.seconds() * 1000),
+                               locale.dateFormat(QLocale::ShortFormat) + " HH:mm") +
+               QChar(0x200E);
+    };
+    std::vector<ConversationEntry> out;
+    const QString asked = q(detail.description()).trimmed();
+    out.push_back({TrayText::tr("You asked for help (%1):").arg(when(detail.ticket().created_at())),
+                   asked.isEmpty() ? q(detail.ticket().subject()) : q(detail.ticket().subject()) + "\n" + asked});
+    for (const auto& reply : detail.replies())
+        out.push_back(
+            {TrayText::tr("%1 (%2):").arg(q(reply.author()), when(reply.created_at())), q(reply.body()).trimmed()});
+    if (detail.replies_size() == 0) out.push_back({{}, TrayText::tr("No answer yet. A technician will reply here.")});
+    return out;
+}
+
+QString rating_words(int rating) {
+    switch (rating) {
+        case 1: return TrayText::tr("Very unhappy");
+        case 2: return TrayText::tr("Unhappy");
+        case 3: return TrayText::tr("Okay");
+        case 4: return TrayText::tr("Happy");
+        case 5: return TrayText::tr("Very happy");
+        default: return {};
+    }
+}
+
+QString rating_summary(const v1::Satisfaction& satisfaction) {
+    return TrayText::tr("You rated the help: %1 (%2 of 5). Thank you.")
+        .arg(rating_words(satisfaction.rating()))
+        .arg(satisfaction.rating());
+}
+
+bool can_rate(v1::Ticket::Status status) { return status == v1::Ticket::RESOLVED || status == v1::Ticket::CLOSED; }
+
+bool can_reply(v1::Ticket::Status status) { return status != v1::Ticket::CLOSED; }
+
+QString markdown_as_plain(const QString& markdown) {
+    QStringList lines;
+    for (QString line : markdown.split('\n')) {
+        QString trimmed = line.trimmed();
+        if (trimmed.startsWith("```")) continue;
+        if (trimmed.startsWith('#')) {
+            while (trimmed.startsWith('#'))
+                trimmed.remove(0, 1);
+            line = trimmed.trimmed();
+        } else if (trimmed.startsWith("- ") || trimmed.startsWith("* ") || trimmed.startsWith("+ ")) {
+            line = QString(QChar(0x2022)) + " " + trimmed.mid(2);
+        }
+        for (const char* mark : {"**", "__", "`"})
+            line.remove(QString::fromLatin1(mark));
+        lines << line;
+    }
+    return lines.join('\n').trimmed();
+}
+
 std::vector<Category> help_categories() {
     return {
         {"Hardware", TrayText::tr("Hardware (computer, screen, keyboard)")},
@@ -188,6 +262,17 @@ std::vector<Category> help_categories() {
         {"Account/password", TrayText::tr("Account or password")},
         {"Other", TrayText::tr("Something else")},
     };
+}
+
+std::vector<Category> help_categories(const v1::HelpCatalog& catalog) {
+    std::vector<Category> out;
+    for (const auto& name : catalog.categories()) {
+        if (name.empty() || name.size() > static_cast<std::size_t>(kMaxCategoryBytes)) continue;
+        out.push_back({q(name), q(name)});
+    }
+    if (out.empty()) return help_categories();
+    out.insert(out.begin(), Category{QString(), TrayText::tr("I am not sure")});
+    return out;
 }
 
 }  // namespace lifeline::agent::tray

@@ -1,10 +1,14 @@
 // TOML configuration loading with errors that name the offending key.
 #include "relay/app/config.hpp"
 
+#include "relay/notify/mail_templates.hpp"
+#include "shared/core/text.hpp"
+
 #include <toml++/toml.h>
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -37,6 +41,42 @@ struct StringKey {
 using BoolKey = std::function<void(RelayConfig&, bool)>;
 
 core::Result<void> any_string(const std::string&) { return {}; }
+
+core::Result<void> check_public_url(const std::string& url) {
+    if (url.empty()) return {};
+    const bool scheme = url.starts_with("https://") || url.starts_with("http://");
+    const bool clean = std::none_of(url.begin(), url.end(), [](char ch) {
+        const auto byte = static_cast<unsigned char>(ch);
+        return byte <= ' ' || byte >= 0x7f;
+    });
+    if (!scheme || !clean || url.size() > 512) {
+        return make_error(Errc::invalid_argument, "must be an http:// or https:// URL without blanks");
+    }
+    return {};
+}
+
+core::Result<void> validate_mail(const RelayConfig& c) {
+    if (c.mail_security != "none" && c.mail_security != "starttls" && c.mail_security != "tls") {
+        return bad("mail.security", "must be \"none\", \"starttls\" or \"tls\"");
+    }
+    if (c.mail_smtp_port < 0 || c.mail_smtp_port > 65535) return bad("mail.smtp_port", "must be from 0 to 65535");
+    if (!c.mail_from.empty() && !core::is_mail_address(c.mail_from)) {
+        return bad("mail.from", "must be a mail address (name@example.org)");
+    }
+    if (!notify::is_language_code(c.mail_language)) {
+        return bad("mail.language", "must be a language code such as \"en\", \"de\" or \"pt-BR\"");
+    }
+    if (!c.mail_username.empty()) {
+        if (c.mail_password_file.empty()) return bad("mail.password_file", "is required with mail.username");
+        // A password in plain text over the network would be anyone's.
+        if (c.mail_security == "none") return bad("mail.username", "needs mail.security \"starttls\" or \"tls\"");
+    }
+    if (c.mail_enabled) {
+        if (c.mail_from.empty()) return bad("mail.from", "is required when mail is enabled");
+        if (c.mail_smtp_host.empty()) return bad("mail.smtp_host", "is required when mail is enabled");
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -81,6 +121,8 @@ core::Result<void> validate(const RelayConfig& c) {
     if (c.recording_keys != "redact" && c.recording_keys != "keep") {
         return bad("recording.keys", "must be \"redact\" or \"keep\"");
     }
+    if (auto ok = check_public_url(c.public_url); !ok) return bad("public_url", ok.error().message);
+    if (auto ok = validate_mail(c); !ok) return ok;
     return {};
 }
 
@@ -106,6 +148,8 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
          {5, 86400, [](RelayConfig& c, std::int64_t v) { c.session_idle_timeout_seconds = static_cast<int>(v); }}},
         {"session.consent_timeout",
          {5, 600, [](RelayConfig& c, std::int64_t v) { c.session_consent_timeout_seconds = static_cast<int>(v); }}},
+        {"helpdesk.sweep_interval",
+         {1, 3600, [](RelayConfig& c, std::int64_t v) { c.escalation_sweep_seconds = static_cast<int>(v); }}},
         {"auth.token_ttl",
          {1, 90 * 86400, [](RelayConfig& c, std::int64_t v) { c.token_ttl_seconds = static_cast<int>(v); }}},
         {"auth.login_max_failures",
@@ -116,6 +160,11 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
          {0, 36500, [](RelayConfig& c, std::int64_t v) { c.recording_retention_days = static_cast<int>(v); }}},
         {"recording.max_total_mb",
          {0, 1LL << 30, [](RelayConfig& c, std::int64_t v) { c.recording_max_total_mb = v; }}},
+        {"mail.smtp_port", {0, 65535, [](RelayConfig& c, std::int64_t v) { c.mail_smtp_port = static_cast<int>(v); }}},
+        {"mail.timeout",
+         {1, 600, [](RelayConfig& c, std::int64_t v) { c.mail_timeout_seconds = static_cast<int>(v); }}},
+        {"mail.retry_after",
+         {1, 86400, [](RelayConfig& c, std::int64_t v) { c.mail_retry_after_seconds = static_cast<int>(v); }}},
     };
     const std::map<std::string, StringKey> strings = {
         {"listen",
@@ -134,11 +183,31 @@ core::Result<RelayConfig> load_config(const std::string& path, RelayConfig confi
               return make_error(Errc::invalid_argument, "must be \"redact\" or \"keep\"");
           },
           [](RelayConfig& c, std::string v) { c.recording_keys = std::move(v); }}},
+        {"public_url", {check_public_url, [](RelayConfig& c, std::string v) { c.public_url = std::move(v); }}},
+        {"mail.smtp_host", {any_string, [](RelayConfig& c, std::string v) { c.mail_smtp_host = std::move(v); }}},
+        {"mail.security", {any_string, [](RelayConfig& c, std::string v) { c.mail_security = std::move(v); }}},
+        {"mail.ca_file", {any_string, [](RelayConfig& c, std::string v) { c.mail_ca_file = std::move(v); }}},
+        {"mail.username", {any_string, [](RelayConfig& c, std::string v) { c.mail_username = std::move(v); }}},
+        {"mail.password_file",
+         {any_string, [](RelayConfig& c, std::string v) { c.mail_password_file = std::move(v); }}},
+        {"mail.from",
+         {[](const std::string& v) -> core::Result<void> {
+              if (v.empty() || core::is_mail_address(v)) return {};
+              return make_error(Errc::invalid_argument, "must be a mail address (name@example.org)");
+          },
+          [](RelayConfig& c, std::string v) { c.mail_from = std::move(v); }}},
+        {"mail.from_name",
+         {[](const std::string& v) { return core::check_text("value", v, 200, false); },
+          [](RelayConfig& c, std::string v) { c.mail_from_name = std::move(v); }}},
+        {"mail.language", {any_string, [](RelayConfig& c, std::string v) { c.mail_language = std::move(v); }}},
+        {"mail.templates_dir",
+         {any_string, [](RelayConfig& c, std::string v) { c.mail_templates_dir = std::move(v); }}},
     };
     const std::map<std::string, BoolKey> bools = {
         {"recording.enabled", [](RelayConfig& c, bool v) { c.recording_enabled = v; }},
+        {"mail.enabled", [](RelayConfig& c, bool v) { c.mail_enabled = v; }},
     };
-    static const char* kTables[] = {"http", "auth", "log", "tls", "session", "recording"};
+    static const char* kTables[] = {"http", "auth", "log", "tls", "session", "recording", "helpdesk", "mail"};
 
     std::optional<core::Error> failure;
     std::function<void(const toml::table&, const std::string&)> walk = [&](const toml::table& table,
@@ -196,6 +265,7 @@ std::string default_config_text() {
 # listen = "0.0.0.0:8443"
 # io_threads = 2          # threads serving network I/O
 # worker_threads = 16     # threads for database calls and password hashing
+# public_url = ""         # how people reach the relay, for links in mail; empty: https://HOSTNAME:PORT
 
 [log]
 # level = "info"          # trace, debug, info, warn, error, off
@@ -215,6 +285,10 @@ std::string default_config_text() {
 # idle_timeout = 600            # seconds a remote session may carry no byte before it ends
 # consent_timeout = 45          # seconds to wait for the machine's answer (its user has 30)
 
+[helpdesk]
+# sweep_interval = 30           # seconds between looks at due tickets (escalation, SLA warnings);
+                                # the rules themselves are in helpdesk.toml
+
 [tls]
 # certificate = "server.pem"    # chain, relative to the data dir
 # private_key = "server.key"
@@ -224,6 +298,23 @@ std::string default_config_text() {
 # keys = "redact"               # "keep" records the technician's keys and clipboard text too
 # retention_days = 90           # delete recordings older than this; 0 keeps them
 # max_total_mb = 0              # delete the oldest beyond this total; 0 = no cap
+
+[mail]
+# Notifications by e-mail: to the requester when a ticket is opened, gets a public reply or is
+# resolved; to the assignee when an SLA target is at risk; to the group's lead when it is breached.
+# enabled = false
+# smtp_host = "localhost"
+# smtp_port = 0                 # 0: 25 for "none", 587 for "starttls", 465 for "tls"
+# security = "starttls"         # none, starttls or tls (implicit TLS); the certificate is verified
+# ca_file = ""                  # PEM file of the CA to trust; empty: the system's trust store
+# username = ""                 # AUTH PLAIN (over TLS only); empty: no authentication
+# password_file = ""            # a file holding only the password (relative: in the data dir)
+# from = "helpdesk@example.org" # required when enabled
+# from_name = "Lifeline helpdesk"
+# language = "en"               # templates/mail/<language>/ (built in: en, de; others fall back to en)
+# templates_dir = "templates/mail"
+# timeout = 30                  # seconds per SMTP step
+# retry_after = 60              # seconds before the first retry; then 5x, 30x, 120x as long, 8 attempts in all
 )toml";
 }
 

@@ -22,12 +22,28 @@ struct RelayConfig {
     int login_lockout_seconds = 300;
     int session_idle_timeout_seconds = 600;      // a remote session with no byte either way ends
     int session_consent_timeout_seconds = 45;    // a request the machine never answers fails
+    int escalation_sweep_seconds = 30;           // how often due tickets (escalation, SLA) are looked at
     std::string tls_certificate = "server.pem";  // relative paths are inside the data dir
     std::string tls_private_key = "server.key";
     bool recording_enabled = true;            // every session is recorded into DATA/recordings
     std::string recording_keys = "redact";    // redact | keep: the technician's keysyms and clipboard text
     int recording_retention_days = 90;        // recordings older than this are deleted; 0 keeps them
     std::int64_t recording_max_total_mb = 0;  // the oldest are deleted beyond this total; 0 = no cap
+    std::string public_url;                   // how people reach the relay, for links in mail; empty: https://HOST:PORT
+    // [mail]: notifications over SMTP (relay/notify).
+    bool mail_enabled = false;
+    std::string mail_smtp_host = "localhost";
+    int mail_smtp_port = 0;                  // 0: 25, 587 or 465 by mail_security
+    std::string mail_security = "starttls";  // none | starttls | tls
+    std::string mail_ca_file;                // empty: the system's trust store
+    std::string mail_username;               // empty: no AUTH
+    std::string mail_password_file;          // the password, alone in a file (relative: in the data dir)
+    std::string mail_from;                   // required when enabled
+    std::string mail_from_name = "Lifeline helpdesk";
+    std::string mail_language = "en";
+    std::string mail_templates_dir = "templates/mail";  // relative: in the data dir
+    int mail_timeout_seconds = 30;                      // per SMTP step
+    int mail_retry_after_seconds = 60;                  // the first retry's wait; later ones 5x, 30x, 120x as long
 };
 
 // Reads a TOML file over the defaults. Unknown keys, wrong types and out-of-range values are

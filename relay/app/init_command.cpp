@@ -2,7 +2,9 @@
 // the first admin. Built in a temporary sibling and renamed into place, so a failure leaves nothing.
 #include "relay/app/commands.hpp"
 #include "relay/app/config.hpp"
+#include "relay/app/helpdesk_config.hpp"
 #include "relay/auth/password.hpp"
+#include "relay/notify/mail_templates.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
 #include "shared/core/ids.hpp"
@@ -78,6 +80,9 @@ int run_init(const InitOptions& options) {
         write_file(staging / "server.pem", server.certificate_pem + ca.certificate_pem, 0644);
         write_file(staging / "server.key", server.private_key_pem, 0600);
         write_file(staging / "relay.toml", default_config_text(), 0644);
+        write_file(staging / "helpdesk.toml", default_helpdesk_text(), 0644);
+        // The built-in mail texts, for admins to edit (relay.toml's [mail] templates_dir).
+        notify::write_default_templates((staging / "templates" / "mail").string());
 
         std::string password = core::random_password();
         {

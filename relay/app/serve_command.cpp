@@ -1,13 +1,18 @@
 // `lifeline-relay serve`: wires config, store, auth and the HTTPS API together and runs until SIGTERM.
 #include "relay/app/commands.hpp"
 #include "relay/app/config.hpp"
+#include "relay/app/helpdesk_config.hpp"
+#include "relay/app/mail_service.hpp"
 #include "relay/events/publishing_stores.hpp"
 #include "relay/http/api.hpp"
 #include "relay/http/server.hpp"
+#include "relay/notify/notifier.hpp"
 #include "relay/recording/retention.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/sqlite/sqlite_store.hpp"
+#include "relay/workflow/escalation_sweeper.hpp"
 #include "relay/ws/agent_hub.hpp"
+#include "relay/ws/device_updates.hpp"
 #include "relay/ws/event_stream.hpp"
 #include "relay/ws/session_api.hpp"
 #include "shared/core/log.hpp"
@@ -47,6 +52,19 @@ void write_port_file(const std::string& path, std::uint16_t port) {
     }
     fs::rename(temp, path);
 }
+
+// The workflow's SLA alerts, as mail.
+class MailSlaAlerts final : public workflow::SlaAlerts {
+public:
+    explicit MailSlaAlerts(notify::Notifier* notifier) : notifier_(notifier) {}
+    void sla_at_risk(const v1::Ticket& ticket) override { notifier_->sla_at_risk(ticket); }
+    void sla_breached(const v1::Ticket& ticket, const std::string& group_lead) override {
+        notifier_->sla_breached(ticket, group_lead);
+    }
+
+private:
+    notify::Notifier* notifier_;
+};
 
 // Every agent holds a connection: the default soft limit of 1024 descriptors would cap a relay at
 // about a thousand machines, so take what the hard limit allows.
@@ -92,6 +110,15 @@ int run_serve(const ServeOptions& options) {
     core::init_logging(config.log_level, config.log_format == "json");
     auto descriptors = raise_descriptor_limit();
     auto listen = parse_listen(config.listen).value();
+    helpdesk::HelpdeskPolicy helpdesk_policy = helpdesk::HelpdeskPolicy::defaults();
+    if (auto policy_file = fs::path(options.data_dir) / "helpdesk.toml"; fs::exists(policy_file)) {
+        auto loaded = load_helpdesk_policy(policy_file.string());
+        if (!loaded) {
+            std::cerr << "lifeline-relay serve: invalid helpdesk rules: " << loaded.error().message << "\n";
+            return 2;
+        }
+        helpdesk_policy = std::move(*loaded);
+    }
 
     try {
         store::sqlite::Database db(database_path(options.data_dir), false);
@@ -101,10 +128,26 @@ int run_serve(const ServeOptions& options) {
         store::sqlite::SqliteSessionStore session_rows(db);
         // Every committed change to tickets, chat and sessions reaches the staff's event streams.
         events::EventBus event_bus;
-        events::PublishingTicketStore tickets(ticket_rows, event_bus);
+        // Mail to the requester after committed changes, when [mail] is enabled (relay/notify).
+        MailService mail(config, options.data_dir, db, users, ticket_rows);
+        events::PublishingTicketStore published_tickets(mail.tickets(), event_bus);
+        // A machine hears of its own tickets' status changes and public replies.
+        ws::DeviceUpdatingTicketStore device_updating_tickets(published_tickets);
+        // Outermost: routing, assignment, the SLA clock and escalation, whoever changes a ticket.
+        store::sqlite::SqliteGroupStore groups(db);
+        http::StaffPresence* staff_presence = nullptr;  // the event streams, once they exist
+        // SLA warnings go out by mail: at risk to the assignee, breached to the group's lead.
+        MailSlaAlerts sla_mail(mail.notifier());
+        workflow::WorkflowDeps workflow_deps{groups, devices, helpdesk_policy,
+                                             [&staff_presence](const std::string& username) {
+                                                 return staff_presence && staff_presence->online(username);
+                                             },
+                                             mail.notifier() ? &sla_mail : nullptr};
+        workflow::WorkflowTicketStore tickets(device_updating_tickets, workflow_deps);
         events::PublishingSessionStore sessions(session_rows, event_bus);
         store::sqlite::SqliteAuditStore audit(db);
         store::sqlite::SqliteKbStore knowledge(db);
+        store::sqlite::SqliteReportStore reports(db);
         core::SystemClock clock;
         auth::LoginThrottle throttle(
             auth::ThrottlePolicy{config.login_max_failures, std::chrono::seconds(config.login_lockout_seconds)}, clock);
@@ -124,7 +167,12 @@ int run_serve(const ServeOptions& options) {
         http::register_audit_routes(router, api);
         http::register_chat_routes(router, api);
         http::register_kb_routes(router, api, knowledge);
+        http::register_report_routes(router, api, reports);
+        http::register_helpdesk_routes(router, api, tickets, groups);
+        api.categories = helpdesk_policy.categories;
         api.events = &event_bus;
+        api.notifier = mail.notifier();
+        mail.start();
 
         http::ServerOptions server_options;
         server_options.host = listen.host;
@@ -133,9 +181,15 @@ int run_serve(const ServeOptions& options) {
         server_options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
         server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
         http::HttpsServer server(io, tls, router, server_options);
-        ws::AgentHub agents(api, ws::AgentHubOptions{});
+        ws::AgentHub agents(api, ws::AgentHubOptions{}, &knowledge);
         ws::EventStream event_streams(api, event_bus, ws::EventStreamOptions{});
         api.presence = &agents;
+        api.staff_presence = &event_streams;
+        staff_presence = &event_streams;
+        workflow::EscalationSweeper escalation(io.get_executor(), blocking, tickets, groups, clock,
+                                               std::chrono::seconds(config.escalation_sweep_seconds));
+        escalation.start();
+        device_updating_tickets.set_presence(&agents);
         ws::SessionBrokerOptions broker_options;
         broker_options.idle_timeout = std::chrono::seconds(config.session_idle_timeout_seconds);
         broker_options.answer_timeout = std::chrono::seconds(config.session_consent_timeout_seconds);
@@ -207,6 +261,8 @@ int run_serve(const ServeOptions& options) {
             event_streams.shutdown();
             broker.shutdown();
             retention.stop();
+            escalation.stop();
+            mail.stop();
         });
 
         spdlog::info("relay: listening on https://{}:{} data={} io_threads={} worker_threads={} max_descriptors={}",

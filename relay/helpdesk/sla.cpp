@@ -38,6 +38,38 @@ bool has_working_time(const BusinessCalendar& calendar) {
 // Bounds a walk over days: a calendar whose holidays cover years would otherwise loop for long.
 constexpr int kMaxDays = 3 * 366;
 
+// Working time inside [from, to) at the clock's full precision.
+core::SystemTime::duration business_duration_between(const BusinessCalendar& calendar, core::SystemTime from,
+                                                     core::SystemTime to) {
+    core::SystemTime::duration total{0};
+    if (to <= from) return total;
+    sys_days last = local_day_of(calendar, to);
+    int walked = 0;
+    for (sys_days day = local_day_of(calendar, from); day <= last && walked < kMaxDays; day += days(1), ++walked) {
+        for (auto [start, end] : working_intervals(calendar, day)) {
+            auto a = std::max(start, from);
+            auto b = std::min(end, to);
+            if (b > a) total += b - a;
+        }
+    }
+    return total;
+}
+
+core::SystemTime add_business_duration(const BusinessCalendar& calendar, core::SystemTime start,
+                                       core::SystemTime::duration left) {
+    if (!has_working_time(calendar)) return core::SystemTime::max();
+    sys_days day = local_day_of(calendar, start);
+    for (int walked = 0; walked < kMaxDays; day += days(1), ++walked) {
+        for (auto [interval_start, interval_end] : working_intervals(calendar, day)) {
+            auto a = std::max(interval_start, start);
+            if (interval_end <= a) continue;
+            if (left <= interval_end - a) return a + left;
+            left -= interval_end - a;
+        }
+    }
+    return core::SystemTime::max();  // no working time within three years: never due
+}
+
 }  // namespace
 
 BusinessCalendar BusinessCalendar::office_hours(minutes utc_offset) {
@@ -56,47 +88,26 @@ BusinessCalendar BusinessCalendar::always() {
 }
 
 seconds business_time_between(const BusinessCalendar& calendar, core::SystemTime from, core::SystemTime to) {
-    if (to <= from) return seconds(0);
-    seconds total(0);
-    sys_days last = local_day_of(calendar, to);
-    int walked = 0;
-    for (sys_days day = local_day_of(calendar, from); day <= last && walked < kMaxDays; day += days(1), ++walked) {
-        for (auto [start, end] : working_intervals(calendar, day)) {
-            auto a = std::max(start, from);
-            auto b = std::min(end, to);
-            if (b > a) total += std::chrono::duration_cast<seconds>(b - a);
-        }
-    }
-    return total;
+    return std::chrono::duration_cast<seconds>(business_duration_between(calendar, from, to));
 }
 
 core::SystemTime add_business_time(const BusinessCalendar& calendar, core::SystemTime start, seconds amount) {
-    if (!has_working_time(calendar)) return core::SystemTime::max();
-    auto left = std::chrono::duration_cast<core::SystemTime::duration>(amount);
-    sys_days day = local_day_of(calendar, start);
-    for (int walked = 0; walked < kMaxDays; day += days(1), ++walked) {
-        for (auto [interval_start, interval_end] : working_intervals(calendar, day)) {
-            auto a = std::max(interval_start, start);
-            if (interval_end <= a) continue;
-            if (left <= interval_end - a) return a + left;
-            left -= interval_end - a;
-        }
-    }
-    return core::SystemTime::max();  // no working time within three years: never due
+    return add_business_duration(calendar, start, std::chrono::duration_cast<core::SystemTime::duration>(amount));
 }
 
 SlaStatus evaluate(const BusinessCalendar& calendar, const SlaClock& clock, core::SystemTime now,
                    double at_risk_fraction) {
     core::SystemTime until = clock.stopped ? std::min(*clock.stopped, now) : now;
-    seconds paused(0);
+    core::SystemTime::duration paused{0};
     bool paused_now = false;
     for (const auto& [from, to] : clock.pauses) {
         core::SystemTime pause_end = to ? std::min(*to, until) : until;
-        paused += business_time_between(calendar, from, pause_end);
+        paused += business_duration_between(calendar, from, pause_end);
         if (!to && !clock.stopped) paused_now = true;
     }
     SlaStatus status;
-    status.consumed = business_time_between(calendar, clock.started, until) - paused;
+    status.consumed =
+        std::chrono::duration_cast<seconds>(business_duration_between(calendar, clock.started, until) - paused);
     status.fraction = clock.target.count() > 0
                           ? static_cast<double>(status.consumed.count()) / static_cast<double>(clock.target.count())
                           : 1.0;
@@ -110,10 +121,11 @@ SlaStatus evaluate(const BusinessCalendar& calendar, const SlaClock& clock, core
     } else {
         status.state = status.fraction >= at_risk_fraction ? SlaState::at_risk : SlaState::ok;
     }
-    // Due: the rest of the target counted from now (or from the target's start when not yet begun).
+    // Due: the target's working time plus the time paused, from the start, at full precision, so
+    // evaluating again later gives the same instant (the queue sorts by it).
     if (!paused_now && !clock.stopped) {
-        status.due = breached ? add_business_time(calendar, clock.started, clock.target + paused)
-                              : add_business_time(calendar, now, clock.target - status.consumed);
+        status.due = add_business_duration(
+            calendar, clock.started, std::chrono::duration_cast<core::SystemTime::duration>(clock.target) + paused);
     }
     return status;
 }

@@ -1,6 +1,7 @@
 // The REST API v1: what the handlers share, and one registration function per area.
 #pragma once
 
+#include "helpdesk.pb.h"
 #include "relay/auth/login_throttle.hpp"
 #include "relay/http/router.hpp"
 #include "relay/store/store.hpp"
@@ -20,6 +21,14 @@ class EventBus;
 }
 namespace lifeline::relay::store {
 class KbStore;
+class ReportStore;
+class GroupStore;
+}  // namespace lifeline::relay::store
+namespace lifeline::relay::notify {
+class Notifier;
+}
+namespace lifeline::relay::workflow {
+class WorkflowTicketStore;
 }
 
 namespace lifeline::relay::http {
@@ -43,6 +52,14 @@ public:
     virtual void ticket_closed(const std::string& number) = 0;
 };
 
+// Which staff have the viewer open, i.e. hold a staff event stream; implemented by the event stream.
+// Automatic assignment gives tickets only to them.
+class StaffPresence {
+public:
+    virtual ~StaffPresence() = default;
+    virtual bool online(const std::string& username) = 0;  // any thread
+};
+
 struct ApiContext {
     store::UserStore& users;
     store::TicketStore& tickets;
@@ -54,7 +71,13 @@ struct ApiContext {
     std::chrono::seconds token_ttl{12 * 3600};
     DevicePresence* presence = nullptr;         // set once the hub exists
     SessionControl* session_control = nullptr;  // set once the session broker exists
+    StaffPresence* staff_presence = nullptr;    // set once the event stream exists
     events::EventBus* events = nullptr;         // staff event streams; changes to stores publish by themselves
+    // Mail notifications (relay/notify/notifier.hpp); null when [mail] is off. The requester's mail
+    // is sent by the ticket store's decorator; this is for the rest (SLA warnings).
+    notify::Notifier* notifier = nullptr;
+    // The helpdesk policy's categories, in the order Get help offers them (relay/helpdesk/policy.hpp).
+    std::vector<v1::Category> categories{};
 
     // Runs a blocking call on the pool and resumes the caller on its own executor (see core::offload
     // for why call sites pass reference-capturing lambdas).
@@ -105,6 +128,9 @@ void register_attachment_routes(Router& router, ApiContext& api);
 void register_timeline_routes(Router& router, ApiContext& api, store::SessionStore& sessions);
 void register_chat_routes(Router& router, ApiContext& api);
 void register_kb_routes(Router& router, ApiContext& api, store::KbStore& kb);
+void register_report_routes(Router& router, ApiContext& api, store::ReportStore& reports);
+void register_helpdesk_routes(Router& router, ApiContext& api, workflow::WorkflowTicketStore& workflow,
+                              store::GroupStore& groups);
 
 // Handler helpers shared by the API areas.
 template <class T>

@@ -1,4 +1,5 @@
 // /api/v1/tickets: the queue, a ticket's life cycle, comments and history.
+#include "relay/helpdesk/sla_tracking.hpp"
 #include "relay/helpdesk/ticket_rules.hpp"
 #include "relay/http/api.hpp"
 
@@ -24,6 +25,20 @@ constexpr std::size_t kMaxComment = 64 << 10;
 bool level_valid(v1::Level level) { return v1::Level_IsValid(level); }
 
 std::string level_name(v1::Level level) { return level == v1::LEVEL_UNSPECIFIED ? "" : v1::Level_Name(level); }
+
+// With categories configured, a ticket names one of them (in its configured spelling) or none.
+core::Result<std::string> known_category(const std::vector<v1::Category>& categories, const std::string& name) {
+    if (categories.empty() || name.empty()) return name;
+    for (const auto& category : categories) {
+        if (category.name().size() == name.size() &&
+            std::equal(name.begin(), name.end(), category.name().begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+            })) {
+            return category.name();
+        }
+    }
+    return invalid("unknown category '" + name + "' (GET /api/v1/categories lists them)");
+}
 
 core::Result<v1::Ticket> ticket_from_request(const v1::CreateTicketRequest& request, const store::Principal& who) {
     if (request.subject().find_first_not_of(" \t") == std::string::npos) return invalid("subject is required");
@@ -79,7 +94,24 @@ core::Result<store::TicketQuery> query_from_params(const RequestContext& ctx) {
         } else if (key == "category") {
             query.category = value;
         } else if (key == "group") {
-            query.group = value;
+            // "mine": every group the caller is a member of.
+            if (value == "mine")
+                query.member_of = ctx.principal->username;
+            else
+                query.group = value;
+        } else if (key == "sla") {
+            std::size_t start = 0;
+            while (start <= value.size()) {
+                std::size_t end = std::min(value.find(',', start), value.size());
+                auto name = value.substr(start, end - start);
+                std::optional<v1::SlaState> state;
+                for (auto candidate : {v1::SLA_OK, v1::SLA_AT_RISK, v1::SLA_BREACHED, v1::SLA_PAUSED, v1::SLA_MET}) {
+                    if (helpdesk::sla_state_name(candidate) == name) state = candidate;
+                }
+                if (!state) return invalid("sla must list ok, at_risk, breached, paused or met");
+                query.sla_states.push_back(*state);
+                start = end + 1;
+            }
         } else if (key == "assignee") {
             // "me" is the caller, "none" the unassigned tickets.
             query.assignee = value == "me" ? ctx.principal->username : value == "none" ? "" : value;
@@ -116,7 +148,8 @@ void register_ticket_routes(Router& router, ApiContext& api) {
     router.add(verb::post, "/api/v1/tickets", staff, [&api](RequestContext& ctx) -> asio::awaitable<Response> {
         v1::CreateTicketRequest request;
         unwrap(parse_json(ctx.message.body(), request));
-        store::NewTicket ticket{unwrap(ticket_from_request(request, *ctx.principal)), ctx.principal->username, {}};
+        store::NewTicket ticket{unwrap(ticket_from_request(request, *ctx.principal)), ctx.principal->username, {}, {}};
+        ticket.ticket.set_category(unwrap(known_category(api.categories, ticket.ticket.category())));
         auto created = co_await api.run([&] { return api.tickets.create_ticket(ticket, api.clock.now()); });
         spdlog::info("tickets: {} opened {} channel={} priority={}", ctx.principal->username, created.number(),
                      created.channel(), v1::Priority_Name(created.priority()));
@@ -146,7 +179,8 @@ void register_ticket_routes(Router& router, ApiContext& api) {
     };
 
     router.add(
-        verb::patch, "/api/v1/tickets/{number}", staff, [modify](RequestContext& ctx) -> asio::awaitable<Response> {
+        verb::patch, "/api/v1/tickets/{number}", staff,
+        [&api, modify](RequestContext& ctx) -> asio::awaitable<Response> {
             v1::UpdateTicketRequest change;
             unwrap(parse_json(ctx.message.body(), change));
             if (change.has_subject()) {
@@ -155,7 +189,10 @@ void register_ticket_routes(Router& router, ApiContext& api) {
                 }
                 unwrap(check_text("subject", change.subject(), kMaxSubject, false));
             }
-            if (change.has_category()) unwrap(check_text("category", change.category(), kMaxLabel, false));
+            if (change.has_category()) {
+                unwrap(check_text("category", change.category(), kMaxLabel, false));
+                change.set_category(unwrap(known_category(api.categories, change.category())));
+            }
             if (change.has_group()) unwrap(check_text("group", change.group(), kMaxLabel, false));
             if ((change.has_priority() &&
                  (change.priority() == v1::PRIORITY_UNSPECIFIED || !v1::Priority_IsValid(change.priority()))) ||

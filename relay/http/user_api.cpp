@@ -58,11 +58,13 @@ void register_user_routes(Router& router, ApiContext& api) {
         unwrap(check_role_and_tier(request.role(), tier));
         unwrap(check_text("displayName", request.display_name(), 200, false));
         unwrap(check_password(request.password()));
+        unwrap(core::check_mail_address("email", request.email()));
         store::NewUser user{request.username(),
                             request.display_name().empty() ? request.username() : request.display_name(),
                             request.role(),
                             tier,
-                            {}};
+                            {},
+                            request.email()};
         auto created = co_await api.run([&] {
             user.password_hash = auth::hash_password(request.password());
             return api.users.create_user(user, api.clock.now(), actor_of(ctx));
@@ -97,6 +99,7 @@ void register_user_routes(Router& router, ApiContext& api) {
         change.set_tier(tier);
         unwrap(check_role_and_tier(role, tier));
         if (change.has_display_name()) unwrap(check_text("displayName", change.display_name(), 200, false));
+        if (change.has_email()) unwrap(core::check_mail_address("email", change.email()));
         auto updated = co_await api.call([&] { return api.users.update_user(username, change, actor_of(ctx)); });
         spdlog::info("users: {} changed user={} role={} tier={} disabled={}", ctx.principal->username, username,
                      v1::Role_Name(updated.role()), updated.tier(), updated.disabled());

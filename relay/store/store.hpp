@@ -72,6 +72,7 @@ struct NewUser {
     v1::Role role = v1::ROLE_UNSPECIFIED;
     int tier = 0;
     std::string password_hash;
+    std::string email{};
 };
 
 struct UserRecord {
@@ -114,18 +115,19 @@ public:
 
 // ---------------------------------------------------------------- tickets
 
-struct NewTicket {
-    v1::Ticket ticket;  // subject, description, priority, urgency, impact, category, group, requester, channel, device
-    std::string created_by;
-    std::string idempotency_key;  // with ticket.device_id: a repeat answers the ticket made the first time
-};
-
 // A change to record in a ticket's history.
 struct TicketEventDraft {
     std::string action;
     std::string from;
     std::string to;
     std::string note;
+};
+
+struct NewTicket {
+    v1::Ticket ticket;  // subject, description, priority, urgency, impact, category, group, requester, channel, device
+    std::string created_by;
+    std::string idempotency_key;             // with ticket.device_id: a repeat answers the ticket made the first time
+    std::vector<TicketEventDraft> events{};  // history after "created" (routing, assignment), same transaction
 };
 
 // Decides a change from the ticket's current state, inside the write transaction. It edits the
@@ -147,8 +149,10 @@ struct TicketQuery {
     std::optional<v1::Priority> priority;
     std::optional<std::string> category;
     std::optional<std::string> group;
-    std::optional<std::string> assignee;  // "" = unassigned
-    std::optional<std::string> text;      // substring of subject or description
+    std::optional<std::string> member_of;  // tickets of the groups this username belongs to
+    std::vector<v1::SlaState> sla_states;  // empty: any
+    std::optional<std::string> assignee;   // "" = unassigned
+    std::optional<std::string> text;       // substring of subject or description
     int limit = 50;
     std::string cursor;  // from a previous page's next_cursor
 };
@@ -182,6 +186,13 @@ public:
     // The attachment's description and bytes; not_found unless it belongs to that ticket.
     virtual core::Result<std::pair<v1::Attachment, std::string>> get_attachment(const std::string& number,
                                                                                 std::int64_t id) = 0;
+
+    // The requester's 1-5 rating of a resolved or closed ticket (a later one replaces it), with a
+    // "satisfaction" history entry. With `device_id` set, only that device's ticket. conflict while
+    // the ticket is not resolved yet; invalid_argument for a rating outside 1-5.
+    virtual core::Result<v1::Ticket> rate_ticket(const std::string& number, const v1::Satisfaction& rating,
+                                                 const std::string& device_id, const std::string& actor,
+                                                 core::SystemTime now) = 0;
 };
 
 // ---------------------------------------------------------------- devices (agents)

@@ -4,6 +4,7 @@
 #include "relay/events/event_bus.hpp"
 #include "relay/helpdesk/inventory.hpp"
 #include "relay/helpdesk/ticket_rules.hpp"
+#include "relay/ws/device_updates.hpp"
 #include "relay/ws/upgrade.hpp"
 #include "shared/core/ids.hpp"
 #include "shared/net/awaitable.hpp"
@@ -95,7 +96,8 @@ void AgentHub::publish_presence(const v1::Device& device, bool online) {
     api_.events->publish(event);
 }
 
-AgentHub::AgentHub(http::ApiContext& api, AgentHubOptions options) : api_(api), options_(std::move(options)) {}
+AgentHub::AgentHub(http::ApiContext& api, AgentHubOptions options, store::KbStore* kb)
+    : api_(api), options_(std::move(options)), requests_(api, kb) {}
 
 AgentHub::~AgentHub() = default;
 
@@ -331,15 +333,8 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
                 auto tickets = co_await api_.run([&] { return api_.tickets.device_tickets(device_id, 50); });
                 auto* mine = answer.mutable_my_tickets();
                 mine->set_request_id(message.list_tickets().request_id());
-                for (const auto& t : tickets) {
-                    auto* summary = mine->add_tickets();
-                    summary->set_number(t.number());
-                    summary->set_subject(t.subject());
-                    summary->set_status(t.status());
-                    *summary->mutable_created_at() = t.created_at();
-                    *summary->mutable_updated_at() = t.updated_at();
-                    summary->set_assignee_name(t.assignee());
-                }
+                for (const auto& t : tickets)
+                    *mine->add_tickets() = ticket_summary(t);
                 break;
             }
             case v1::AgentToRelay::kChatSend: {
@@ -381,7 +376,12 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
             case v1::AgentToRelay::kClipboardTransfer:
                 if (session_events_) session_events_->on_session_message(device_id, message);
                 continue;  // answered through the session broker, not here
-            default: break;
+            default:
+                if (AgentRequests::handles(message)) {
+                    const AgentCaller caller{session->device, session->remote};
+                    answer = co_await requests_.answer(caller, message);
+                }
+                break;
         }
         session->enqueue(frame(answer));
     }

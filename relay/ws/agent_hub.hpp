@@ -1,12 +1,13 @@
 // The agents' control channel, wss://RELAY/v1/agent: authenticates a device before the WebSocket
-// handshake, then serves its protobuf frames (hello, heartbeat, open ticket, list tickets) and
-// knows which devices are online.
+// handshake, then serves its protobuf frames (hello, heartbeat, open ticket, list tickets, chat, and
+// the user's helpdesk requests through AgentRequests) and knows which devices are online.
 //
 // Threads: accept() runs on the connection's strand (from HttpsServer's upgrade hook); online(),
 // disconnect() and shutdown() may be called from any thread.
 #pragma once
 
 #include "relay/http/api.hpp"
+#include "relay/ws/agent_requests.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -39,7 +40,8 @@ struct AgentHubOptions {
 
 class AgentHub final : public http::DevicePresence {
 public:
-    AgentHub(http::ApiContext& api, AgentHubOptions options);
+    // `kb` (may be null) answers the Get-help dialog's suggestions.
+    AgentHub(http::ApiContext& api, AgentHubOptions options, store::KbStore* kb = nullptr);
     ~AgentHub() override;
 
     // Serves one upgraded connection until it closes.
@@ -65,6 +67,7 @@ private:
 
     http::ApiContext& api_;
     AgentHubOptions options_;
+    AgentRequests requests_;
     std::mutex mutex_;
     std::unordered_map<std::string, std::weak_ptr<Session>> sessions_;
     bool stopping_ = false;

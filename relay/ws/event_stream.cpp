@@ -39,6 +39,14 @@ EventStream::EventStream(http::ApiContext& api, events::EventBus& bus, EventStre
 
 EventStream::~EventStream() = default;
 
+bool EventStream::online(const std::string& username) {
+    std::lock_guard lock(mutex_);
+    for (const auto& weak : clients_) {
+        if (auto c = weak.lock(); c && c->username == username) return true;
+    }
+    return false;
+}
+
 void EventStream::shutdown() {
     std::vector<std::shared_ptr<Client>> live;
     {

@@ -28,7 +28,7 @@ struct EventStreamOptions {
     std::vector<std::string> allowed_origins;
 };
 
-class EventStream {
+class EventStream final : public http::StaffPresence {
 public:
     EventStream(http::ApiContext& api, events::EventBus& bus, EventStreamOptions options);
     ~EventStream();
@@ -36,6 +36,7 @@ public:
     boost::asio::awaitable<void> accept(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                                         http::Request request, std::string remote_address);
     void shutdown();
+    bool online(const std::string& username) override;
 
 private:
     struct Client;

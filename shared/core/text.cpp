@@ -56,4 +56,25 @@ Result<void> check_chat_text(std::string_view text) {
     return check_text("text", text, kMaxChatText, true);
 }
 
+bool is_mail_address(std::string_view text) {
+    if (text.size() < 3 || text.size() > 254) return false;
+    auto at = text.find('@');
+    if (at == 0 || at == std::string_view::npos || text.find('@', at + 1) != std::string_view::npos) return false;
+    for (unsigned char ch : text) {
+        if (ch <= ' ' || ch >= 0x7f || ch == '<' || ch == '>' || ch == '"' || ch == '(' || ch == ')' || ch == ',' ||
+            ch == ';' || ch == ':' || ch == '\\' || ch == '[' || ch == ']') {
+            return false;
+        }
+    }
+    auto domain = text.substr(at + 1);
+    auto dot = domain.find('.');
+    return dot != std::string_view::npos && dot > 0 && domain.back() != '.' &&
+           domain.find("..") == std::string_view::npos;
+}
+
+Result<void> check_mail_address(std::string_view field, std::string_view value) {
+    if (value.empty() || is_mail_address(value)) return {};
+    return make_error(Errc::invalid_argument, std::string(field) + " is not a mail address (name@example.org)");
+}
+
 }  // namespace lifeline::core

@@ -18,4 +18,9 @@ Result<void> check_text(std::string_view field, std::string_view value, std::siz
 inline constexpr std::size_t kMaxChatText = 4000;
 Result<void> check_chat_text(std::string_view text);
 
+// A plain mail address (local@domain.tld, at most 254 bytes, no spaces, quotes or angle brackets:
+// it goes into SMTP commands and headers). Empty when `allow_empty`.
+bool is_mail_address(std::string_view text);
+Result<void> check_mail_address(std::string_view field, std::string_view value);  // empty allowed
+
 }  // namespace lifeline::core

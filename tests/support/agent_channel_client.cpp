@@ -8,10 +8,22 @@
 namespace lifeline::testing {
 
 v1::RelayToAgent AgentChannelClient::receive(std::chrono::milliseconds timeout) {
-    auto frame = ws_.receive(timeout);
-    v1::RelayToAgent message;
-    if (!message.ParseFromString(frame)) throw std::runtime_error("the relay sent a frame that is not a RelayToAgent");
-    return message;
+    for (;;) {
+        auto frame = ws_.receive(timeout);
+        v1::RelayToAgent message;
+        if (!message.ParseFromString(frame)) {
+            throw std::runtime_error("the relay sent a frame that is not a RelayToAgent");
+        }
+        if (!message.has_ticket_update()) return message;
+        ticket_updates_.push_back(message.ticket_update());
+    }
+}
+
+std::optional<v1::TicketSummary> AgentChannelClient::take_ticket_update() {
+    if (ticket_updates_.empty()) return std::nullopt;
+    auto update = std::move(ticket_updates_.front());
+    ticket_updates_.pop_front();
+    return update;
 }
 
 ChannelMachine machine_with_ticket(const RelayProcess& relay, const std::string& machine_id, const v1::SystemInfo& info,

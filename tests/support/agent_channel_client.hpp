@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace lifeline::testing {
@@ -23,8 +25,12 @@ public:
     }
     void send(const v1::AgentToRelay& message) { ws_.send(message.SerializeAsString()); }
     void send_raw(const std::string& bytes, bool binary = true) { ws_.send(bytes, binary); }
-    // Waits up to `timeout` for a frame; throws on timeout or a closed channel.
+    // Waits up to `timeout` for a frame; throws on timeout or a closed channel. Ticket updates the relay
+    // pushes whenever a ticket changes are not returned but kept for take_ticket_update(), so a test of
+    // other frames sees them in order whatever staff did to the ticket meanwhile.
     v1::RelayToAgent receive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // The oldest ticket update receive() has kept, if any.
+    std::optional<v1::TicketSummary> take_ticket_update();
     // True when the relay closed the channel within `timeout`.
     bool closed_by_relay(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
         return ws_.closed_by_relay(timeout);
@@ -33,6 +39,7 @@ public:
 
 private:
     WsTestClient ws_;
+    std::deque<v1::TicketSummary> ticket_updates_;
 };
 
 // A machine enrolled through the API, on its control channel, that said hello with `info` and

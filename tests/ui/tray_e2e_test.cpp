@@ -2,10 +2,15 @@
 // the tray's own widgets in this process. Get help from the dialog makes a ticket with the machine's
 // system info and screenshot; My tickets and chat follow the technician; a control session asks through
 // the consent prompt, Allow starts it, the banner shows, Stop sharing ends it as the user; Deny refuses the
-// next one; offline, Get help is queued. Screenshots of every window (also in Persian, right to left, and
-// German) go to tests/screenshots/tray-*.png in the build directory.
+// next one; offline, Get help is queued. The helpdesk side: Get help suggests a published article while the
+// user types and "this solved it" counts on the relay without a ticket; a technician's reply is announced
+// and shows in My tickets, the user's reply reaches the relay as a public comment, and a solved ticket is
+// rated there. Screenshots of every window (also in Persian, right to left, and German) go to
+// tests/screenshots/tray-*.png in the build directory.
 #include "agent/tray/help_dialog.hpp"
+#include "agent/tray/rating_dialog.hpp"
 #include "agent/tray/session_prompts.hpp"
+#include "agent/tray/suggestions.hpp"
 #include "agent/tray/tickets_window.hpp"
 #include "agent/tray/tray_app.hpp"
 #include "tests/support/agent_process.hpp"
@@ -15,6 +20,8 @@
 #include "tests/support/xvfb_process.hpp"
 #include "tests/ui/user_screen.hpp"
 
+#include "knowledge.pb.h"
+
 #include <gtest/gtest.h>
 
 #include <QApplication>
@@ -23,9 +30,11 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPainter>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QScreen>
 #include <QSystemTrayIcon>
 #include <QThread>
@@ -320,6 +329,186 @@ TEST(TrayEndToEnd, get_help_my_tickets_chat_consent_banner_stop_deny_and_offline
     screenshot(*help, "8-queued-offline");
     help->close();
     EXPECT_NE(agent.status_json().find("\"queuedRequests\": 1"), std::string::npos) << agent.status_json();
+}
+
+bool notified(const std::vector<std::pair<QString, QString>>& shown, const std::string& title, const QString& part) {
+    for (const auto& [t, text] : shown)
+        if (t.toStdString() == title && text.contains(part)) return true;
+    return false;
+}
+
+// The helpdesk's new windows in a translation, for the screenshots and the layout.
+void helpdesk_screenshots_in(tray::TrayApp& app, const QString& language, const v1::AgentStatus& status,
+                             const std::string& number) {
+    auto translation = tray::install_translation(language);
+    ASSERT_NE(translation, nullptr) << language.toStdString();
+    const Qt::LayoutDirection want = language == "fa" ? Qt::RightToLeft : Qt::LeftToRight;
+    ASSERT_TRUE(wait_until([&] { return QApplication::layoutDirection() == want; }));
+    const std::string suffix = "-" + language.toStdString();
+
+    tray::HelpDialog help(app.daemon(), QImage());
+    help.show();
+    help.subject_field()->setText("The printer is offline");
+    ASSERT_TRUE(wait_until([&] { return help.suggestions()->list()->count() > 0; })) << "suggestions in " << suffix;
+    EXPECT_EQ(help.layoutDirection(), want);
+    screenshot(help, "9-get-help-suggestions" + suffix);
+    help.suggestions()->open(0);
+    tray::ArticleDialog* article = nullptr;
+    ASSERT_TRUE(wait_until([&] { return (article = help.findChild<tray::ArticleDialog*>()) && article->isVisible(); }));
+    if (want == Qt::RightToLeft) {
+        EXPECT_LT(article->solved_button()->x(), article->back_button()->x()) << "reading order runs leftwards";
+    }
+    screenshot(*article, "10-article" + suffix);
+    article->back_button()->click();
+    help.close();
+
+    tray::TicketsWindow tickets(app.daemon());
+    tickets.set_status(&status);
+    tickets.show();
+    tickets.show_ticket(QString::fromStdString(number));
+    ASSERT_TRUE(wait_until([&] { return tickets.conversation()->toPlainText().contains("plugged in"); }));
+    EXPECT_EQ(tickets.layoutDirection(), want);
+    if (want == Qt::RightToLeft) {
+        EXPECT_LT(tickets.rate_button()->x(), tickets.rating_label()->x()) << "the button sits at the left end";
+    }
+    screenshot(tickets, "12-my-tickets" + suffix);
+    v1::TicketSummary solved;
+    for (const auto& t : status.tickets())
+        if (t.number() == number) solved = t;
+    tray::RatingDialog rating(app.daemon(), solved);
+    rating.show();
+    rating.choice(4)->setChecked(true);
+    screenshot(rating, "13-rating" + suffix);
+}
+
+TEST(TrayEndToEnd, suggestions_replies_and_rating_reach_the_relay) {
+    RelayProcess relay;
+    relay.start();
+    ApiClient admin(relay.client());
+    admin.login("admin", relay.admin_password());
+    admin.create_user("tina", v1::TECHNICIAN, "tina-password-1", 1);
+    admin.create_user("lena", v1::LEAD, "lena-password-1", 0);
+    ApiClient tina(relay.client());
+    tina.login("tina", "tina-password-1");
+    ApiClient lena(relay.client());
+    lena.login("lena", "lena-password-1");
+    v1::CreateKbArticleRequest write;
+    write.set_title("The printer shows “offline”");
+    write.set_body_markdown(
+        "## Try this first\n- Check that the printer is **switched on**.\n- Check that its cable is plugged in.\n"
+        "- Switch it off, wait ten seconds, and switch it on again.");
+    v1::KbArticle article;
+    from_json(tina.call("POST", "/api/v1/kb/articles", write).body, article);
+    ASSERT_EQ(lena.call("POST", "/api/v1/kb/articles/" + std::to_string(article.id()) + "/publish").status, 200u);
+
+    AgentProcess agent;
+    ASSERT_EQ(agent.enroll(relay, "tray-helpdesk").exit_code, 0);
+    agent.start({"DISPLAY=" + kDesktop->display()});
+    agent.wait_connected(true);
+    tray::TrayApp app(QString::fromStdString(agent.socket_path()));
+    std::vector<std::pair<QString, QString>> shown;
+    QObject::connect(&app, &tray::TrayApp::notified,
+                     [&](const QString& title, const QString& text) { shown.emplace_back(title, text); });
+    app.start();
+    ASSERT_TRUE(wait_until([&] { return app.state() == tray::TrayState::connected; })) << agent.log();
+
+    // Typing brings the published answer; it solved the problem: counted on the relay, and no ticket.
+    tray::HelpDialog* help = app.open_help();
+    help->subject_field()->setText("My printer is offline");
+    ASSERT_TRUE(wait_until([&] { return help->suggestions()->list()->count() == 1; })) << agent.log();
+    EXPECT_EQ(help->suggestions()->list()->item(0)->text().toStdString(), "The printer shows “offline”");
+    screenshot(*help, "9-get-help-suggestions");
+    help->suggestions()->open(0);
+    tray::ArticleDialog* reading = nullptr;
+    ASSERT_TRUE(
+        wait_until([&] { return (reading = help->findChild<tray::ArticleDialog*>()) && reading->isVisible(); }));
+    EXPECT_TRUE(reading->body()->toPlainText().startsWith("Try this first\n"));
+    screenshot(*reading, "10-article");
+    reading->solved_button()->click();
+    ASSERT_TRUE(help->showing_result());
+    screenshot(*help, "11-solved-without-a-ticket");
+    EXPECT_TRUE(wait_until([&] {
+        from_json(tina.call("GET", "/api/v1/kb/articles/" + std::to_string(article.id())).body, article);
+        return article.helped() == 1;
+    }));
+    v1::TicketPage page;
+    from_json(tina.call("GET", "/api/v1/tickets").body, page);
+    EXPECT_EQ(page.tickets_size(), 0) << "this solved it: no ticket";
+    help->close();
+
+    // The problem comes back: a ticket this time.
+    help = app.open_help();
+    help->subject_field()->setText("The printer is offline again");
+    help->send_button()->click();
+    ASSERT_TRUE(wait_until([&] { return help->showing_result(); }, std::chrono::seconds(30))) << agent.log();
+    const std::string number = help->number_label()->text().toStdString();
+    help->close();
+
+    // The technician takes it and answers: both are announced, and My tickets shows the public reply only.
+    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + number + "/claim").status, 200u);
+    EXPECT_TRUE(wait_until([&] { return notified(shown, "Ticket " + number, "Being worked on"); }));
+    ASSERT_EQ(
+        tina.call("POST", "/api/v1/tickets/" + number + "/comments", R"({"body":"Is its cable plugged in?"})").status,
+        201u);
+    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + number + "/comments",
+                        R"({"body":"User sounds stressed.","internal":true})")
+                  .status,
+              201u);
+    EXPECT_TRUE(wait_until([&] { return notified(shown, "Ticket " + number, "The helpdesk answered"); }));
+    tray::TicketsWindow* tickets = app.open_tickets(QString::fromStdString(number));
+    ASSERT_TRUE(wait_until([&] { return tickets->conversation()->toPlainText().contains("Is its cable plugged in?"); }))
+        << tickets->conversation()->placeholderText().toStdString();
+    EXPECT_FALSE(tickets->conversation()->toPlainText().contains("stressed")) << "internal notes stay with staff";
+    EXPECT_FALSE(tickets->rate_button()->isVisible()) << "not solved yet";
+
+    // The user's reply is a public comment on the relay.
+    tickets->reply_field()->setPlainText("Yes, it is plugged in. The light is orange.");
+    tickets->reply_button()->click();
+    ASSERT_TRUE(wait_until([&] { return tickets->conversation()->toPlainText().contains("The light is orange."); }))
+        << tickets->reply_note()->text().toStdString();
+    v1::CommentList comments;
+    from_json(tina.call("GET", "/api/v1/tickets/" + number + "/comments").body, comments);
+    ASSERT_EQ(comments.comments_size(), 3);
+    EXPECT_EQ(comments.comments(2).body(), "Yes, it is plugged in. The light is orange.");
+    EXPECT_FALSE(comments.comments(2).internal());
+    EXPECT_NE(comments.comments(2).author().find(" (from "), std::string::npos) << comments.comments(2).author();
+    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + number + "/comments",
+                        R"({"body":"Thanks. Please try printing now, I restarted the queue."})")
+                  .status,
+              201u);
+    ASSERT_TRUE(wait_until([&] { return tickets->conversation()->toPlainText().contains("restarted the queue"); }));
+
+    // Solved: announced, and the rating is offered, sent and stored on the ticket.
+    ASSERT_EQ(tina.call("POST", "/api/v1/tickets/" + number + "/status", R"({"status":"RESOLVED"})").status, 200u);
+    EXPECT_TRUE(wait_until([&] { return notified(shown, "Ticket " + number, "Solved"); }));
+    ASSERT_TRUE(wait_until([&] { return tickets->rate_button()->isVisible(); }));
+    screenshot(*tickets, "12-my-tickets");
+    tickets->rate_button()->click();
+    tray::RatingDialog* rating = nullptr;
+    ASSERT_TRUE(
+        wait_until([&] { return (rating = tickets->findChild<tray::RatingDialog*>()) && rating->isVisible(); }));
+    rating->choice(4)->click();
+    rating->comment_field()->setPlainText("Friendly and quick.");
+    screenshot(*rating, "13-rating");
+    rating->send_button()->click();
+    v1::Ticket ticket;
+    ASSERT_TRUE(wait_until([&] {
+        from_json(tina.call("GET", "/api/v1/tickets/" + number).body, ticket);
+        return ticket.has_satisfaction();
+    }));
+    EXPECT_EQ(ticket.satisfaction().rating(), 4);
+    EXPECT_EQ(ticket.satisfaction().comment(), "Friendly and quick.");
+    ASSERT_TRUE(wait_until([&] { return tickets->rating_label()->text().contains("4 of 5"); }))
+        << tickets->rating_label()->text().toStdString();
+    screenshot(*tickets, "14-my-tickets-rated");
+
+    // The same windows in Persian (right to left) and German.
+    ASSERT_TRUE(app.status());
+    const v1::AgentStatus status = *app.status();
+    helpdesk_screenshots_in(app, "fa", status, number);
+    helpdesk_screenshots_in(app, "de", status, number);
+    ASSERT_TRUE(wait_until([] { return QApplication::layoutDirection() == Qt::LeftToRight; }));
+    tickets->close();
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "tests/support/relay_process.hpp"
 #include "tests/support/xvfb_process.hpp"
 #include "tests/ui/user_screen.hpp"
+#include "tests/ui/viewer_test_support.hpp"
 #include "viewer/ui/attachments_view.hpp"
 #include "viewer/ui/lead_window.hpp"
 #include "viewer/ui/main_window.hpp"
@@ -52,20 +53,6 @@ namespace lifeline::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path screenshot(QWidget& widget, const std::string& name) {
-    fs::create_directories("screenshots");
-    const fs::path path = fs::absolute(fs::path("screenshots") / ("viewer-" + name + ".png"));
-    EXPECT_TRUE(widget.grab().save(QString::fromStdString(path.string()))) << path;
-    return path;
-}
-
-template <class T>
-T* child(QWidget& parent, const char* name = nullptr) {
-    auto* found = name ? parent.findChild<T*>(name) : parent.findChild<T*>();
-    EXPECT_NE(found, nullptr) << (name ? name : "child");
-    return found;
-}
 
 v1::SystemInfo machine_info() {
     v1::SystemInfo info;
@@ -129,30 +116,6 @@ private:
     std::unique_ptr<QApplication> app_;
 };
 const auto* const kScreen = ::testing::AddGlobalTestEnvironment(new ViewerScreen);
-
-// Signs in through the dialog, saying yes to the relay's CA when asked; answers the prompt's text.
-std::string sign_in(viewer::ui::SignInDialog& dialog, const RelayProcess& relay, const std::string& user,
-                    const std::string& password, bool screenshots) {
-    dialog.url_field()->setText(QString("https://127.0.0.1:%1").arg(relay.port()));
-    dialog.user_field()->setText(QString::fromStdString(user));
-    dialog.password_field()->setText(QString::fromStdString(password));
-    dialog.show();
-    EXPECT_TRUE(wait_until([&] { return dialog.isVisible(); }));
-    if (screenshots) screenshot(dialog, "1-sign-in");
-    std::string shown_prompt;
-    QTimer confirm;
-    QObject::connect(&confirm, &QTimer::timeout, [&] {
-        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
-        if (box == nullptr || box->objectName() != "trust-prompt") return;
-        shown_prompt = box->text().toStdString();
-        if (screenshots) screenshot(*box, "2-trust-relay");
-        box->button(QMessageBox::Yes)->click();
-    });
-    confirm.start(50);
-    dialog.sign_in_button()->click();
-    EXPECT_TRUE(wait_until([&] { return dialog.result() == QDialog::Accepted; })) << shown_prompt;
-    return shown_prompt;
-}
 
 // A running relay with its admin and a technician, tina, both signed in over the API.
 struct Helpdesk {
@@ -446,7 +409,7 @@ TEST(ViewerDesktop, a_lead_reviews_the_audit_log_and_plays_back_the_sessions_rec
     viewer::ui::MainWindow window(client, dialog.signed_in());
     auto* review = window.open_review();
     review->resize(1400, 800);
-    ASSERT_EQ(review->tabs()->count(), 2);
+    ASSERT_EQ(review->tabs()->count(), 3);  // audit log, sessions, the reports' dashboard
 
     // The audit log: every row, the chain intact, a filter, and an export that matches it.
     auto* audit = review->audit_model();

@@ -1,5 +1,5 @@
-// RelayApi: the relay's session and ticket routes as blocking JSON calls, with the relay's error messages passed
-// through.
+// RelayApi: the relay's session, ticket and helpdesk routes as blocking JSON calls, with the relay's error messages
+// passed through.
 #include "viewer/core/session_client.hpp"
 
 #include "shared/net/ws_client.hpp"
@@ -280,6 +280,26 @@ core::Result<v1::ChatMessage> RelayApi::send_chat(const std::string& number, con
     return parsed<v1::ChatMessage>(ticket_call("POST", number, "/chat", to_json(request), 201));
 }
 
+core::Result<v1::GroupList> RelayApi::groups() { return parsed<v1::GroupList>(call("GET", "/groups", {}, 200)); }
+
+core::Result<v1::CategoryList> RelayApi::categories() {
+    return parsed<v1::CategoryList>(call("GET", "/categories", {}, 200));
+}
+
+core::Result<v1::Ticket> RelayApi::assign(const std::string& number, const std::string& assignee) {
+    v1::AssignRequest request;
+    request.set_assignee(assignee);
+    return parsed<v1::Ticket>(ticket_call("POST", number, "/assign", to_json(request), 200));
+}
+
+core::Result<v1::Ticket> RelayApi::escalate(const std::string& number, const std::string& group,
+                                            const std::string& reason) {
+    v1::EscalateRequest request;
+    request.set_group(group);
+    request.set_reason(reason);
+    return parsed<v1::Ticket>(ticket_call("POST", number, "/escalate", to_json(request), 200));
+}
+
 core::Result<v1::Device> RelayApi::get_device(const std::string& device_id) {
     if (!is_path_token(device_id)) return invalid("not a device id: \"" + device_id + "\"");
     return parsed<v1::Device>(call("GET", "/agents/" + device_id, {}, 200));
@@ -305,6 +325,13 @@ core::Result<std::string> RelayApi::audit_csv(const std::string& query) {
 
 core::Result<v1::AuditVerification> RelayApi::verify_audit() {
     return parsed<v1::AuditVerification>(call("GET", "/audit/verify", {}, 200));
+}
+
+core::Result<v1::Report> RelayApi::report(const std::string& name, const std::string& query) {
+    if (!is_path_token(name)) return invalid("not a report name: \"" + name + "\"");
+    auto target = with_query("/reports/" + name, query);
+    if (!target) return target.error();
+    return parsed<v1::Report>(call("GET", *target, {}, 200));
 }
 
 core::Result<std::string> RelayApi::download_recording(const std::string& session_id) {

@@ -2,7 +2,9 @@
 // session socket that carries RFB from the user's machine to an RfbClient (no Qt).
 #pragma once
 
+#include "helpdesk.pb.h"
 #include "lifeline.pb.h"
+#include "reports.pb.h"
 #include "shared/core/error.hpp"
 #include "shared/net/https_client.hpp"
 #include "shared/net/tls.hpp"
@@ -80,6 +82,14 @@ public:
     core::Result<v1::AttachmentList> attachments(const std::string& number);
     // GET /tickets/{number}/attachments/{id}: the file's bytes.
     core::Result<std::string> download_attachment(const std::string& number, std::int64_t id);
+    // The helpdesk's organisation: GET /groups (members with their tier and whether they are online), GET /categories.
+    core::Result<v1::GroupList> groups();
+    core::Result<v1::CategoryList> categories();
+    // POST /tickets/{number}/assign (leads): `assignee` a username, empty to unassign.
+    core::Result<v1::Ticket> assign(const std::string& number, const std::string& assignee);
+    // POST /tickets/{number}/escalate: to the next staffed tier of the ticket's group, or to `group`; `reason` is
+    // required. conflict when no higher tier is staffed and no group is named.
+    core::Result<v1::Ticket> escalate(const std::string& number, const std::string& group, const std::string& reason);
     // GET /agents/{id}: the machine, online or not, with its latest system info.
     core::Result<v1::Device> get_device(const std::string& device_id);
 
@@ -89,6 +99,9 @@ public:
     // The same filters as an export: CSV text, at most 10,000 rows (the relay's export limit).
     core::Result<std::string> audit_csv(const std::string& query);
     core::Result<v1::AuditVerification> verify_audit();
+    // GET /reports/{name}: one of the leads' reports (reports.proto); `query` as for audit(), e.g.
+    // "from=2026-11-01&to=2026-11-30&tz=%2B01:00".
+    core::Result<v1::Report> report(const std::string& name, const std::string& query);
     // GET /sessions/{id}/recording: the .llrec file's bytes (at most 64 MiB through this client).
     core::Result<std::string> download_recording(const std::string& session_id);
 

@@ -1,11 +1,17 @@
 #include "viewer/models/queue_model.hpp"
 
+#include "viewer/models/workflow_text.hpp"
+
 #include <google/protobuf/util/time_util.h>
 
 #include <QBrush>
 #include <QColor>
+#include <QFont>
 
 #include <algorithm>
+#include <limits>
+#include <optional>
+#include <tuple>
 
 namespace lifeline::viewer::models {
 
@@ -30,14 +36,17 @@ QString priority_text(v1::Priority priority) {
     return priority == v1::PRIORITY_UNSPECIFIED ? QString() : QString::fromStdString(v1::Priority_Name(priority));
 }
 
-// P1 stands out, P2 less so; P3 and P4 are the normal look.
-QVariant priority_background(v1::Priority priority) {
-    switch (priority) {
-        case v1::P1: return QBrush(QColor(0xf4, 0xc7, 0xc3));
-        case v1::P2: return QBrush(QColor(0xfc, 0xe8, 0xb2));
-        default: return {};
+// The cell's colours: the SLA cell's own when its target needs attention, else the row's priority colour.
+// Whoever sets a background sets the text colour too, so a dark palette cannot put light text on it.
+std::optional<CellColours> cell_colours(const v1::Ticket& t, int column, qint64 now_s) {
+    if (column == QueueModel::Sla) {
+        if (auto colours = sla_colours(queue_sla_state(t, now_s))) return colours;
     }
+    return priority_colours(t.priority());
 }
+
+// Grey that keeps 4.5:1 on white and on the priority colours.
+QColor quiet_text() { return {0x55, 0x55, 0x55}; }
 
 }  // namespace
 
@@ -78,7 +87,7 @@ int QueueModel::row_of(const QString& number) const {
 
 void QueueModel::set_now(QDateTime now) {
     now_ = std::move(now);
-    if (!tickets_.empty()) emit dataChanged(index(0, Age), index(rowCount() - 1, Age));
+    if (!tickets_.empty()) emit dataChanged(index(0, Status), index(rowCount() - 1, Age));
 }
 
 QDateTime QueueModel::now() const { return now_.isValid() ? now_ : QDateTime::currentDateTimeUtc(); }
@@ -96,10 +105,22 @@ QString QueueModel::age_text(qint64 seconds) {
     return tr("%1 d").arg(seconds / 86400);
 }
 
+bool QueueModel::queue_before(const v1::Ticket& a, const v1::Ticket& b) {
+    auto key = [](const v1::Ticket& t) {
+        const auto& resolution = t.sla().resolution();
+        return std::tuple(t.priority() == v1::PRIORITY_UNSPECIFIED ? 9 : static_cast<int>(t.priority()),
+                          resolution.has_due() ? TimeUtil::TimestampToMilliseconds(resolution.due())
+                                               : std::numeric_limits<std::int64_t>::max(),
+                          TimeUtil::TimestampToMilliseconds(t.created_at()), std::string_view(t.number()));
+    };
+    return key(a) < key(b);
+}
+
 QVariant QueueModel::data(const QModelIndex& index, int role) const {
     const v1::Ticket* t = ticket(index.row());
     if (t == nullptr) return {};
-    const qint64 age = now().toSecsSinceEpoch() - seconds_of(t->created_at());
+    const qint64 now_s = now().toSecsSinceEpoch();
+    const qint64 age = now_s - seconds_of(t->created_at());
     switch (role) {
         case Qt::DisplayRole:
             // Text from users and machines goes out as QString data: the table draws it as plain text.
@@ -108,6 +129,8 @@ QVariant QueueModel::data(const QModelIndex& index, int role) const {
                 case Priority: return priority_text(t->priority());
                 case Subject: return QString::fromStdString(t->subject());
                 case Status: return status_text(t->status());
+                case Sla: return queue_sla_text(*t, now_s);
+                case Group: return t->group().empty() ? QString() : place_text(t->group(), t->tier());
                 case Requester: return QString::fromStdString(t->requester().name());
                 case Assignee: return t->assignee().empty() ? tr("unassigned") : QString::fromStdString(t->assignee());
                 case Age: return age_text(age);
@@ -115,18 +138,32 @@ QVariant QueueModel::data(const QModelIndex& index, int role) const {
             }
         case Qt::ToolTipRole:
             if (index.column() == Subject) return QString::fromStdString(t->subject());
+            if (index.column() == Sla) {
+                QStringList lines{sla_policy_text(t->sla())};
+                for (const auto& line : sla_lines(*t, now_s))
+                    lines << line.text;
+                return t->has_sla() ? lines.join('\n') : tr("No SLA applies");
+            }
             return {};
-        case Qt::BackgroundRole: return priority_background(t->priority());
-        case Qt::ForegroundRole:
-            if (index.column() == Assignee && t->assignee().empty()) return QBrush(QColor(0x80, 0x80, 0x80));
+        case Qt::BackgroundRole: {
+            const auto colours = cell_colours(*t, index.column(), now_s);
+            return colours ? QVariant(QBrush(colours->background)) : QVariant();
+        }
+        case Qt::ForegroundRole: {
+            if (index.column() == Assignee && t->assignee().empty()) return QBrush(quiet_text());
+            const auto colours = cell_colours(*t, index.column(), now_s);
+            return colours ? QVariant(QBrush(colours->foreground)) : QVariant();
+        }
+        case Qt::FontRole:
+            if (index.column() == Sla && queue_sla_state(*t, now_s) == v1::SLA_BREACHED) {
+                QFont bold;
+                bold.setBold(true);
+                return bold;
+            }
             return {};
-        case SortKeyRole:
-            // Priority first (P1 = 1), then the oldest first.
-            return static_cast<qint64>(t->priority() == v1::PRIORITY_UNSPECIFIED ? 9 : t->priority()) *
-                       (qint64{1} << 40) +
-                   seconds_of(t->created_at());
         case AssigneeRole: return QString::fromStdString(t->assignee());
         case StatusRole: return static_cast<int>(t->status());
+        case SlaStateRole: return static_cast<int>(queue_sla_state(*t, now_s));
         default: return {};
     }
 }
@@ -138,6 +175,8 @@ QVariant QueueModel::headerData(int section, Qt::Orientation orientation, int ro
         case Priority: return tr("Priority");
         case Subject: return tr("Subject");
         case Status: return tr("Status");
+        case Sla: return tr("SLA");
+        case Group: return tr("Group");
         case Requester: return tr("Requester");
         case Assignee: return tr("Assignee");
         case Age: return tr("Age");
@@ -158,6 +197,11 @@ void QueueFilter::set_user(const QString& username) {
     changed();
 }
 
+void QueueFilter::set_groups(std::set<std::string> groups) {
+    groups_ = std::move(groups);
+    changed();
+}
+
 void QueueFilter::set_view(View view) {
     view_ = view;
     changed();
@@ -165,6 +209,11 @@ void QueueFilter::set_view(View view) {
 
 void QueueFilter::set_statuses(std::set<v1::Ticket::Status> statuses) {
     statuses_ = std::move(statuses);
+    changed();
+}
+
+void QueueFilter::set_category(const QString& category) {
+    category_ = category;
     changed();
 }
 
@@ -184,6 +233,9 @@ bool QueueFilter::accepts(const v1::Ticket& ticket, View view) const {
     }
     if (view == View::Mine && (user_.isEmpty() || QString::fromStdString(ticket.assignee()) != user_)) return false;
     if (view == View::Unassigned && !ticket.assignee().empty()) return false;
+    if (view == View::MyGroups && !groups_.contains(ticket.group())) return false;
+    // The relay keeps a category in its configured spelling, and so does the filter's list.
+    if (!category_.isEmpty() && QString::fromStdString(ticket.category()) != category_) return false;
     if (text_.isEmpty()) return true;
     for (const std::string* field :
          {&ticket.number(), &ticket.subject(), &ticket.description(), &ticket.requester().name(), &ticket.category()}) {
@@ -199,9 +251,13 @@ bool QueueFilter::filterAcceptsRow(int source_row, const QModelIndex&) const {
 }
 
 bool QueueFilter::lessThan(const QModelIndex& left, const QModelIndex& right) const {
-    if (left.column() == QueueModel::Number || left.column() == QueueModel::Priority ||
-        left.column() == QueueModel::Age) {
-        return left.data(QueueModel::SortKeyRole).toLongLong() < right.data(QueueModel::SortKeyRole).toLongLong();
+    const int column = left.column();
+    const auto* queue = qobject_cast<const QueueModel*>(sourceModel());
+    if (queue != nullptr && (column == QueueModel::Number || column == QueueModel::Priority ||
+                             column == QueueModel::Sla || column == QueueModel::Age)) {
+        const v1::Ticket* a = queue->ticket(left.row());
+        const v1::Ticket* b = queue->ticket(right.row());
+        if (a != nullptr && b != nullptr) return QueueModel::queue_before(*a, *b);
     }
     return QSortFilterProxyModel::lessThan(left, right);
 }

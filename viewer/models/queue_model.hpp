@@ -1,6 +1,7 @@
 // The technician's queue as a plain Qt model: one row per ticket, kept current by the relay's event
-// stream (upsert), and a filter proxy for the views (mine, unassigned, all), status and text, sorted
-// by priority and then age. No widgets; tested without a display.
+// stream (upsert), and a filter proxy for the views (mine, my groups, unassigned, all), status,
+// category and text, in the relay's order: priority, then the resolution target's due time, then age.
+// No widgets; tested without a display.
 #pragma once
 
 #include "lifeline.pb.h"
@@ -10,6 +11,7 @@
 #include <QSortFilterProxyModel>
 
 #include <set>
+#include <string>
 #include <vector>
 
 namespace lifeline::viewer::models {
@@ -17,8 +19,8 @@ namespace lifeline::viewer::models {
 class QueueModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Number, Priority, Subject, Status, Requester, Assignee, Age, ColumnCount };
-    enum Role { SortKeyRole = Qt::UserRole + 1, AssigneeRole, StatusRole };
+    enum Column { Number, Priority, Subject, Status, Sla, Group, Requester, Assignee, Age, ColumnCount };
+    enum Role { AssigneeRole = Qt::UserRole + 1, StatusRole, SlaStateRole };
 
     explicit QueueModel(QObject* parent = nullptr);
 
@@ -29,7 +31,7 @@ public:
     // The ticket on `row`, or nullptr.
     const v1::Ticket* ticket(int row) const;
     int row_of(const QString& number) const;
-    // "Now" for the age column; the system clock unless a test sets it.
+    // "Now" for the age and SLA columns; the system clock unless a test sets it.
     void set_now(QDateTime now);
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -39,6 +41,8 @@ public:
 
     // "3 h", "2 d": how long a ticket has waited, for people.
     static QString age_text(qint64 seconds);
+    // The relay's queue order: priority, then the resolution target's due time (none: last), then the oldest.
+    static bool queue_before(const v1::Ticket& a, const v1::Ticket& b);
 
 private:
     QDateTime now() const;
@@ -49,17 +53,23 @@ private:
 class QueueFilter : public QSortFilterProxyModel {
     Q_OBJECT
 public:
-    enum class View { Mine, Unassigned, All };
+    // The numbers are what the settings keep: new views go at the end.
+    enum class View { Mine, Unassigned, All, MyGroups };
 
     explicit QueueFilter(QObject* parent = nullptr);
 
     void set_user(const QString& username);
+    // The groups the user is a member of, for the "my groups" view.
+    void set_groups(std::set<std::string> groups);
     void set_view(View view);
     View view() const { return view_; }
     // Empty: every status but closed.
     void set_statuses(std::set<v1::Ticket::Status> statuses);
+    // Empty: any category.
+    void set_category(const QString& category);
+    const QString& category() const { return category_; }
     void set_text(const QString& text);
-    // Rows the view would show with the current status and text filters.
+    // Rows the view would show with the current status, category and text filters.
     int count(View view) const;
 
 signals:
@@ -74,8 +84,10 @@ private:
     void changed();
 
     QString user_;
+    std::set<std::string> groups_;
     View view_ = View::All;
     std::set<v1::Ticket::Status> statuses_;
+    QString category_;
     QString text_;
 };
 

@@ -1,9 +1,13 @@
 #include "viewer/models/ticket_text.hpp"
 
+#include "viewer/models/workflow_text.hpp"
+
 #include <google/protobuf/util/time_util.h>
 
 #include <QCoreApplication>
 #include <QDateTime>
+
+#include <tuple>
 
 namespace lifeline::viewer::models {
 
@@ -159,6 +163,12 @@ std::vector<TimelineRow> timeline_rows(const v1::Timeline& timeline) {
         switch (entry.item_case()) {
             case v1::TimelineEntry::kEvent: {
                 const auto& e = entry.event();
+                // The comment itself is the timeline's row; its history entry would say it twice.
+                if (e.action() == "public_reply" || e.action() == "internal_note") continue;
+                if (auto workflow = workflow_event_text(e)) {
+                    std::tie(row.kind, row.text) = std::move(*workflow);
+                    break;
+                }
                 row.kind = q(e.action());
                 if (!row.kind.isEmpty()) row.kind[0] = row.kind[0].toUpper();
                 row.text = q(e.actor());

@@ -1,5 +1,6 @@
 #include "viewer/ui/lead_window.hpp"
 
+#include "viewer/ui/dashboard_view.hpp"
 #include "viewer/ui/playback_window.hpp"
 
 #include <QCloseEvent>
@@ -72,10 +73,14 @@ QLineEdit* filter_field(const QString& placeholder) {
 
 LeadWindow::LeadWindow(RelayClient& client, bool lead, QWidget* parent) : QMainWindow(parent), client_(client) {
     setAttribute(Qt::WA_DeleteOnClose);
-    setWindowTitle(lead ? tr("Lifeline — audit log and sessions") : tr("Lifeline — my sessions"));
+    setWindowTitle(lead ? tr("Lifeline — audit log, sessions and reports") : tr("Lifeline — my sessions"));
     tabs_ = new QTabWidget;
     if (lead) tabs_->addTab(build_audit_tab(), tr("&Audit log"));
     tabs_->addTab(build_sessions_tab(), lead ? tr("&Sessions") : tr("My &sessions"));
+    if (lead) {
+        dashboard_ = new DashboardView(client_);
+        tabs_->addTab(dashboard_, tr("&Dashboard"));
+    }
     setCentralWidget(tabs_);
     status_ = new QLabel;
     status_->setTextFormat(Qt::PlainText);
@@ -86,6 +91,7 @@ LeadWindow::LeadWindow(RelayClient& client, bool lead, QWidget* parent) : QMainW
     if (geometry().width() < 400) resize(1300, 760);
     if (lead) search_audit();
     search_sessions();
+    if (dashboard_) dashboard_->refresh();
 }
 
 LeadWindow::~LeadWindow() {

@@ -1,5 +1,6 @@
 // The review window: for helpdesk leads and admins the audit log (filters, the chain's verification,
-// CSV export) and every remote session with its recording; for a technician their own sessions.
+// CSV export), every remote session with its recording and the reports' dashboard; for a technician
+// their own sessions.
 // All relay calls run on the RelayClient's worker; errors show in the window, never in a modal box.
 #pragma once
 
@@ -20,6 +21,7 @@ class QTableView;
 
 namespace lifeline::viewer::ui {
 
+class DashboardView;
 class PlaybackWindow;
 
 class LeadWindow : public QMainWindow {
@@ -46,6 +48,7 @@ public:
     QLabel* status_label() const { return status_; }
     QLineEdit* audit_action_filter() const { return action_; }
     QLineEdit* session_ticket_filter() const { return session_ticket_; }
+    DashboardView* dashboard() const { return dashboard_; }  // nullptr for a technician
     std::vector<PlaybackWindow*> playback_windows() const;
 
 protected:
@@ -85,6 +88,7 @@ private:
     QPushButton* sessions_more_ = nullptr;
     QPushButton* play_ = nullptr;
     QLabel* status_ = nullptr;
+    DashboardView* dashboard_ = nullptr;
     std::vector<QPointer<PlaybackWindow>> playbacks_;
 };
 

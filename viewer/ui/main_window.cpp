@@ -1,5 +1,6 @@
 #include "viewer/ui/main_window.hpp"
 
+#include "viewer/models/workflow_text.hpp"
 #include "viewer/ui/lead_window.hpp"
 #include "viewer/ui/session_window.hpp"
 #include "viewer/ui/ticket_panel.hpp"
@@ -55,8 +56,8 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
 
     views_ = new QButtonGroup(this);
     auto* bar = new QHBoxLayout;
-    for (auto [view, name] :
-         {std::pair{View::Mine, "mine"}, std::pair{View::Unassigned, "unassigned"}, std::pair{View::All, "all"}}) {
+    for (auto [view, name] : {std::pair{View::Mine, "mine"}, std::pair{View::MyGroups, "groups"},
+                              std::pair{View::Unassigned, "unassigned"}, std::pair{View::All, "all"}}) {
         auto* button = new QToolButton;
         button->setObjectName(QString("view-") + name);
         button->setCheckable(true);
@@ -67,13 +68,26 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     status_ = new QComboBox;
     for (const auto& [label, statuses] : status_choices())
         status_->addItem(tr(label));
+    category_ = new QComboBox;
+    category_->setObjectName("category-filter");
+    category_->addItem(tr("All categories"), QString());
+    category_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     search_ = new QLineEdit;
     search_->setPlaceholderText(tr("Search subject, requester, number…"));
     search_->setClearButtonEnabled(true);
+    search_->setMinimumWidth(160);
     bar->addSpacing(12);
-    bar->addWidget(new QLabel(tr("Status:")));
-    bar->addWidget(status_);
     bar->addWidget(search_, 1);
+    auto* filters = new QHBoxLayout;
+    auto* status_label = new QLabel(tr("Stat&us:"));
+    status_label->setBuddy(status_);
+    filters->addWidget(status_label);
+    filters->addWidget(status_);
+    auto* category_label = new QLabel(tr("Category:"));
+    category_label->setBuddy(category_);
+    filters->addWidget(category_label);
+    filters->addWidget(category_);
+    filters->addStretch();
 
     table_ = new QTableView;
     table_->setModel(filter_);
@@ -91,6 +105,7 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     auto* left_layout = new QVBoxLayout(left);
     left_layout->setContentsMargins(0, 0, 0, 0);
     left_layout->addLayout(bar);
+    left_layout->addLayout(filters);
     left_layout->addWidget(table_, 1);
 
     panel_ = new TicketPanel(client_);
@@ -102,6 +117,7 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     setCentralWidget(splitter_);
 
     const bool lead = user.role() == v1::LEAD || user.role() == v1::ADMIN;
+    panel_->set_user(QString::fromStdString(user.username()), lead);
     auto* review = menuBar()->addMenu(tr("&Review"));
     review->addAction(lead ? tr("&Audit log and sessions…") : tr("My &sessions…"), QKeySequence(tr("Ctrl+L")), this,
                       [this] { open_review(); });
@@ -120,8 +136,15 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
                        .arg(QString::fromStdString(user.username()), QString::fromStdString(session_.relay.host))));
 
     connect(views_, &QButtonGroup::idClicked, this, [this](int id) { filter_->set_view(static_cast<View>(id)); });
-    connect(status_, &QComboBox::currentIndexChanged, this,
-            [this](int index) { filter_->set_statuses(status_choices().at(static_cast<std::size_t>(index)).second); });
+    // Status and category also choose what is read from the relay (closed tickets only when asked for).
+    connect(status_, &QComboBox::activated, this, [this](int index) {
+        filter_->set_statuses(status_choices().at(static_cast<std::size_t>(index)).second);
+        reload_queue();
+    });
+    connect(category_, &QComboBox::activated, this, [this](int index) {
+        filter_->set_category(category_->itemData(index).toString());
+        reload_queue();
+    });
     connect(search_, &QLineEdit::textChanged, filter_, &models::QueueFilter::set_text);
     connect(filter_, &models::QueueFilter::counts_changed, this, &MainWindow::update_counts);
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -132,6 +155,7 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
                 }
             });
     connect(panel_, &TicketPanel::error, this, [this](const QString& message) { show_error(message); });
+    connect(panel_, &TicketPanel::failed, this, &MainWindow::show_error);
     connect(panel_, &TicketPanel::session_requested, this, &MainWindow::open_session);
     connect(retry_, &QPushButton::clicked, this, [this] {
         auto action = std::move(retry_action_);
@@ -139,19 +163,24 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
         retry_->hide();
         if (action) action();
     });
-    auto* ticker = new QTimer(this);  // the age column moves on
+    auto* ticker = new QTimer(this);  // the age and SLA columns move on
     connect(ticker, &QTimer::timeout, this, [this] { model_->set_now({}); });
-    ticker->start(60'000);
+    ticker->start(20'000);
 
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
-    splitter_->restoreState(settings.value("window/splitter").toByteArray());
+    if (!splitter_->restoreState(settings.value("window/splitter").toByteArray())) {
+        // The queue's columns need the room more than the panel, which wraps; Qt keeps the panel's minimum.
+        splitter_->setSizes({600, 400});
+    }
     const int view = settings.value("queue/view", static_cast<int>(View::All)).toInt();
     if (auto* button = views_->button(view)) {
         button->setChecked(true);
         filter_->set_view(static_cast<View>(view));
     }
     status_->setCurrentIndex(std::clamp(settings.value("queue/status", 0).toInt(), 0, status_->count() - 1));
+    filter_->set_statuses(status_choices().at(static_cast<std::size_t>(status_->currentIndex())).second);
+    filter_->set_category(settings.value("queue/category").toString());  // checked once the categories are read
     update_counts();
     on_stream_state(false, tr("connecting"), false);
 
@@ -188,11 +217,12 @@ void MainWindow::save_settings() {
     settings.setValue("window/splitter", splitter_->saveState());
     settings.setValue("queue/view", views_->checkedId());
     settings.setValue("queue/status", status_->currentIndex());
+    settings.setValue("queue/category", filter_->category());
 }
 
 void MainWindow::update_counts() {
-    for (auto [view, label] : {std::pair{View::Mine, tr("Mine")}, std::pair{View::Unassigned, tr("Unassigned")},
-                               std::pair{View::All, tr("All")}}) {
+    for (auto [view, label] : {std::pair{View::Mine, tr("Mine")}, std::pair{View::MyGroups, tr("My groups")},
+                               std::pair{View::Unassigned, tr("Unassigned")}, std::pair{View::All, tr("All")}}) {
         if (auto* button = views_->button(static_cast<int>(view))) {
             button->setText(QString("%1 (%2)").arg(label).arg(filter_->count(view)));
         }
@@ -200,15 +230,14 @@ void MainWindow::update_counts() {
 }
 
 void MainWindow::reload_queue() {
+    const auto statuses = status_choices().at(static_cast<std::size_t>(std::max(0, status_->currentIndex()))).second;
     client_.call<std::vector<v1::Ticket>>(
         this,
-        [](RelayApi& api) -> core::Result<std::vector<v1::Ticket>> {
+        [statuses, category = filter_->category()](RelayApi& api) -> core::Result<std::vector<v1::Ticket>> {
             std::vector<v1::Ticket> all;
             std::string cursor;
             for (int page = 0; page < kMaxQueuePages; ++page) {
-                auto answer =
-                    api.list_tickets("limit=" + std::to_string(kQueuePage) + "&status=new,open,pending,resolved" +
-                                     (cursor.empty() ? "" : "&cursor=" + cursor));
+                auto answer = api.list_tickets(models::queue_query(statuses, category, kQueuePage, cursor));
                 if (!answer) return answer.error();
                 for (auto& t : *answer->mutable_tickets())
                     all.push_back(std::move(t));
@@ -260,9 +289,53 @@ void MainWindow::on_stream_state(bool live, const QString& why, bool final) {
     connection_->setStyleSheet(live ? "color: #1b7f3b" : "color: #b00020");
     if (live) {
         reload_queue();
+        load_directory();
     } else if (final) {
         show_error(tr("The relay closed the live queue: %1. Sign in again.").arg(why));
     }
+}
+
+void MainWindow::load_directory() {
+    client_.call<models::HelpdeskDirectory>(
+        this,
+        [](RelayApi& api) -> core::Result<models::HelpdeskDirectory> {
+            models::HelpdeskDirectory directory;
+            auto groups = api.groups();
+            if (!groups) return groups.error();
+            auto categories = api.categories();
+            if (!categories) return categories.error();
+            directory.groups = std::move(*groups);
+            directory.categories = std::move(*categories);
+            return directory;
+        },
+        [this](core::Result<models::HelpdeskDirectory> directory) {
+            if (!directory) {
+                return show_error(tr("Could not read the groups and categories: %1")
+                                      .arg(QString::fromStdString(directory.error().message)),
+                                  [this] { load_directory(); });
+            }
+            filter_->set_groups(directory->groups_of(session_.login.user().username()));
+            set_category_choices(directory->categories);
+            panel_->set_directory(std::move(*directory));
+            directory_loaded_ = true;
+        });
+}
+
+void MainWindow::set_category_choices(const v1::CategoryList& categories) {
+    const QString wanted = filter_->category();
+    category_->clear();
+    category_->addItem(tr("All categories"), QString());
+    for (const auto& c : categories.categories())
+        category_->addItem(QString::fromStdString(c.name()), QString::fromStdString(c.name()));
+    int at = category_->findData(wanted);
+    if (at < 0) {
+        at = 0;
+        if (!wanted.isEmpty()) {  // a category the relay no longer has would hide the whole queue
+            filter_->set_category({});
+            reload_queue();
+        }
+    }
+    category_->setCurrentIndex(at);
 }
 
 LeadWindow* MainWindow::open_review() {

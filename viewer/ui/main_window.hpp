@@ -1,6 +1,6 @@
-// The technician's main window: the live queue (views with counts, status and text filters) beside
-// the selected ticket. The relay's event stream keeps it current; errors show in the status bar with
-// a retry, never in a blocking dialog.
+// The technician's main window: the live queue (views with counts, status, category and text
+// filters, the SLA column) beside the selected ticket. The relay's event stream keeps it current;
+// errors show in the status bar with a retry, never in a blocking dialog.
 #pragma once
 
 #include "viewer/core/event_stream.hpp"
@@ -36,7 +36,11 @@ public:
     ~MainWindow() override;
 
     QTableView* queue_view() const { return table_; }
+    models::QueueModel* queue_model() const { return model_; }
     models::QueueFilter* queue_filter() const { return filter_; }
+    QComboBox* category_filter() const { return category_; }
+    // True once the relay's groups and categories have been read.
+    bool directory_loaded() const { return directory_loaded_; }
     TicketPanel* ticket_panel() const { return panel_; }
     bool live() const { return live_; }
     // The remote-session windows this window opened and that are still open.
@@ -49,6 +53,8 @@ protected:
 
 private:
     void reload_queue();
+    void load_directory();
+    void set_category_choices(const v1::CategoryList& categories);
     void on_event(const v1::StaffEvent& event);
     void on_stream_state(bool live, const QString& why, bool final);
     void show_error(const QString& message, std::function<void()> retry = {});
@@ -65,6 +71,7 @@ private:
     QSplitter* splitter_;
     QButtonGroup* views_;
     QComboBox* status_;
+    QComboBox* category_;
     QLineEdit* search_;
     QLabel* connection_;
     QLabel* error_;
@@ -74,6 +81,7 @@ private:
     std::vector<QPointer<SessionWindow>> sessions_;
     QPointer<LeadWindow> review_;
     bool live_ = false;
+    bool directory_loaded_ = false;
 };
 
 }  // namespace lifeline::viewer::ui

@@ -2,12 +2,12 @@
 
 #include "viewer/models/ticket_text.hpp"
 #include "viewer/ui/attachments_view.hpp"
+#include "viewer/ui/workflow_dialogs.hpp"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -58,6 +58,8 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
         priority_->addItem(label, static_cast<int>(priority));
     }
     priority_->setToolTip(tr("Priority"));
+    workflow_ = new TicketWorkflow(client_);
+    workflow_->setObjectName("workflow");
     auto* actions = new QHBoxLayout;
     actions->addWidget(claim_);
     actions->addWidget(priority_);
@@ -138,6 +140,7 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
     layout->addWidget(title_);
     layout->addWidget(facts_);
     layout->addLayout(actions);
+    layout->addWidget(workflow_);
     layout->addWidget(tabs_, 1);
     title_->setText(tr("Choose a ticket in the queue"));
     setEnabled(false);
@@ -151,23 +154,9 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
                 fill(*t);
             });
     });
-    connect(resolve_, &QPushButton::clicked, this, [this] {
-        bool ok = false;
-        const QString note =
-            QInputDialog::getMultiLineText(this, tr("Resolve %1").arg(number_), tr("How was it solved?"), {}, &ok);
-        if (!ok) return;
-        const std::string number = number_.toStdString();
-        client_.call<v1::Ticket>(
-            this,
-            [number, note = note.toStdString()](RelayApi& api) {
-                return api.change_status(number, v1::Ticket::RESOLVED, note);
-            },
-            [this](core::Result<v1::Ticket> t) {
-                if (!t) return emit error(q(t.error().message));
-                fill(*t);
-                load_timeline();
-            });
-    });
+    connect(resolve_, &QPushButton::clicked, this, [this] { open_resolution(); });
+    connect(workflow_, &TicketWorkflow::changed, this, &TicketPanel::ticket_changed);
+    connect(workflow_, &TicketWorkflow::failed, this, &TicketPanel::failed);
     connect(chat_send_, &QPushButton::clicked, this, &TicketPanel::send_chat);
     for (auto [button, mode] : {std::pair{view_screen_, v1::VIEW}, std::pair{control_screen_, v1::CONTROL}}) {
         connect(button, &QPushButton::clicked, this,
@@ -179,6 +168,43 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
             [this](bool internal) { reply_send_->setText(internal ? tr("Add internal &note") : tr("Add &reply")); });
     connect(priority_, &QComboBox::activated, this, &TicketPanel::change_priority);
 }
+
+NoteDialog* TicketPanel::open_resolution() {
+    if (number_.isEmpty()) return nullptr;
+    if (auto* open = resolve_dialog()) {
+        open->raise();
+        return open;
+    }
+    resolve_dialog_ = new NoteDialog(
+        tr("Resolve %1").arg(number_),
+        tr("&How was it solved? The ticket's history keeps the note, and the mail to the user quotes it."),
+        tr("&Resolve"), kMaxReplyBytes, window());
+    resolve_dialog_->setObjectName("resolve-dialog");
+    auto* dialog = resolve_dialog_.data();
+    connect(dialog, &NoteDialog::submitted, this, [this, dialog] {
+        dialog->set_busy(true);
+        QPointer<NoteDialog> alive(dialog);
+        client_.call<v1::Ticket>(
+            this,
+            [number = number_.toStdString(), note = dialog->note().toStdString()](RelayApi& api) {
+                return api.change_status(number, v1::Ticket::RESOLVED, note);
+            },
+            [this, alive](core::Result<v1::Ticket> t) {
+                if (!t) {
+                    if (alive) return alive->show_error(q(t.error().message));
+                    return emit error(q(t.error().message));
+                }
+                if (alive) alive->accept();
+                ticket_changed(*t);
+            });
+    });
+    dialog->show();
+    return dialog;
+}
+
+void TicketPanel::set_user(const QString& username, bool lead) { workflow_->set_user(username, lead); }
+
+void TicketPanel::set_directory(models::HelpdeskDirectory directory) { workflow_->set_directory(std::move(directory)); }
 
 void TicketPanel::send_reply() {
     const QString text = reply_->toPlainText().trimmed();
@@ -295,6 +321,7 @@ void TicketPanel::fill(const v1::Ticket& ticket) {
         priority_->setCurrentIndex(at);
     priority_->setEnabled(ticket.status() != v1::Ticket::CLOSED);
     reply_send_->setEnabled(ticket.status() != v1::Ticket::CLOSED);
+    workflow_->show_ticket(ticket);
 }
 
 void TicketPanel::load_timeline() {
@@ -341,7 +368,7 @@ void TicketPanel::send_chat() {
 void TicketPanel::ticket_changed(const v1::Ticket& ticket) {
     if (q(ticket.number()) != number_) return;
     v1::Ticket merged = ticket;
-    *merged.mutable_system_info() = ticket_.system_info();
+    if (!merged.has_system_info()) *merged.mutable_system_info() = ticket_.system_info();
     fill(merged);
     load_timeline();
 }

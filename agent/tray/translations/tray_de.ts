@@ -19,6 +19,26 @@
             <source>Your message was not sent. You may be offline; please try again later.</source>
             <translation>Ihre Nachricht wurde nicht gesendet. Vielleicht sind Sie offline; bitte versuchen Sie es später noch einmal.</translation>
         </message>
+        <message>
+            <source>The details could not be loaded. You may be offline.</source>
+            <translation>Die Einzelheiten konnten nicht geladen werden. Vielleicht sind Sie offline.</translation>
+        </message>
+        <message>
+            <source>This ticket is closed. If you need more help, please use Get help again.</source>
+            <translation>Dieses Ticket ist abgeschlossen. Wenn Sie weitere Hilfe brauchen, wählen Sie bitte wieder „Hilfe holen“.</translation>
+        </message>
+        <message>
+            <source>Your reply was not sent. You may be offline; please try again later.</source>
+            <translation>Ihre Antwort wurde nicht gesendet. Vielleicht sind Sie offline; bitte versuchen Sie es später noch einmal.</translation>
+        </message>
+        <message>
+            <source>Your rating was not sent. You may be offline; please try again later.</source>
+            <translation>Ihre Bewertung wurde nicht gesendet. Vielleicht sind Sie offline; bitte versuchen Sie es später noch einmal.</translation>
+        </message>
+        <message>
+            <source>the daemon hung up</source>
+            <translation>der Hintergrunddienst hat die Verbindung beendet</translation>
+        </message>
     </context>
     <context>
         <name>Main</name>
@@ -185,6 +205,62 @@
             <source>Time left to answer: %1. If you do not answer, the answer is no.</source>
             <translation>Zeit zum Antworten: %1. Ohne Antwort gilt: Nein.</translation>
         </message>
+        <message>
+            <source>The helpdesk answered about “%1”.</source>
+            <translation>Der Helpdesk hat zu „%1“ geantwortet.</translation>
+        </message>
+        <message>
+            <source>Write your reply first.</source>
+            <translation>Schreiben Sie zuerst Ihre Antwort.</translation>
+        </message>
+        <message>
+            <source>This reply is too long. Please shorten it a little.</source>
+            <translation>Diese Antwort ist zu lang. Bitte kürzen Sie sie etwas.</translation>
+        </message>
+        <message>
+            <source>The comment is too long. Please shorten it a little.</source>
+            <translation>Der Kommentar ist zu lang. Bitte kürzen Sie ihn etwas.</translation>
+        </message>
+        <message>
+            <source>You asked for help (%1):</source>
+            <translation>Ihre Anfrage (%1):</translation>
+        </message>
+        <message>
+            <source>%1 (%2):</source>
+            <translation>%1 (%2):</translation>
+        </message>
+        <message>
+            <source>No answer yet. A technician will reply here.</source>
+            <translation>Noch keine Antwort. Ein Techniker antwortet Ihnen hier.</translation>
+        </message>
+        <message>
+            <source>Very unhappy</source>
+            <translation>Sehr unzufrieden</translation>
+        </message>
+        <message>
+            <source>Unhappy</source>
+            <translation>Unzufrieden</translation>
+        </message>
+        <message>
+            <source>Okay</source>
+            <translation>In Ordnung</translation>
+        </message>
+        <message>
+            <source>Happy</source>
+            <translation>Zufrieden</translation>
+        </message>
+        <message>
+            <source>Very happy</source>
+            <translation>Sehr zufrieden</translation>
+        </message>
+        <message>
+            <source>You rated the help: %1 (%2 of 5). Thank you.</source>
+            <translation>Ihre Bewertung: %1 (%2 von 5). Vielen Dank.</translation>
+        </message>
+        <message>
+            <source>I am not sure</source>
+            <translation>Ich weiß es nicht</translation>
+        </message>
     </context>
     <context>
         <name>lifeline::agent::tray::ChatWindow</name>
@@ -318,12 +394,24 @@ What happens next: a technician will look at your request and contact you. You c
 
 Wie es weitergeht: Ein Techniker sieht sich Ihre Anfrage an und meldet sich bei Ihnen. Unter „Meine Tickets“ im Lifeline-Menü können Sie sie verfolgen. Niemand sieht Ihren Bildschirm, wenn Sie es nicht erlauben.</translation>
         </message>
+        <message>
+            <source>Good to hear it is solved</source>
+            <translation>Schön, dass es gelöst ist</translation>
+        </message>
+        <message>
+            <source>No request was sent. If the problem comes back, you can ask for help here at any time.</source>
+            <translation>Es wurde keine Anfrage gesendet. Wenn das Problem wiederkommt, können Sie hier jederzeit um Hilfe bitten.</translation>
+        </message>
     </context>
     <context>
         <name>lifeline::agent::tray::SharingBanner</name>
         <message>
             <source>&amp;Stop sharing</source>
             <translation>Freigabe &amp;beenden</translation>
+        </message>
+        <message>
+            <source>Lifeline: screen sharing</source>
+            <translation>Lifeline: Bildschirmfreigabe</translation>
         </message>
     </context>
     <context>
@@ -365,16 +453,60 @@ Wie es weitergeht: Ein Techniker sieht sich Ihre Anfrage an und meldet sich bei 
             <translation>Sie haben von diesem Computer aus noch nicht um Hilfe gebeten.</translation>
         </message>
         <message>
-            <source>Press Chat to write to the technician working on a ticket.</source>
-            <translation>Drücken Sie „Chat“, um dem Techniker eines Tickets zu schreiben.</translation>
-        </message>
-        <message>
             <source>Chat</source>
             <translation>Chat</translation>
         </message>
         <message>
             <source>Chat about %1</source>
             <translation>Chat zu %1</translation>
+        </message>
+        <message>
+            <source>Answer the technician or add details</source>
+            <translation>Antworten Sie dem Techniker oder ergänzen Sie Einzelheiten</translation>
+        </message>
+        <message>
+            <source>&amp;Your reply</source>
+            <translation>&amp;Ihre Antwort</translation>
+        </message>
+        <message>
+            <source>Send &amp;reply</source>
+            <translation>Antwort &amp;senden</translation>
+        </message>
+        <message>
+            <source>R&amp;ate the help…</source>
+            <translation>Hilfe &amp;bewerten …</translation>
+        </message>
+        <message>
+            <source>Sent. The technician will see it with your ticket.</source>
+            <translation>Gesendet. Der Techniker sieht es bei Ihrem Ticket.</translation>
+        </message>
+        <message>
+            <source>Choose a ticket to read the answers and reply. Press Chat to write to the technician.</source>
+            <translation>Wählen Sie ein Ticket, um die Antworten zu lesen und zu antworten. Mit „Chat“ schreiben Sie dem Techniker direkt.</translation>
+        </message>
+        <message>
+            <source>Loading the answers…</source>
+            <translation>Antworten werden geladen …</translation>
+        </message>
+        <message>
+            <source>%1: %2 (%3)</source>
+            <translation>%1: %2 (%3)</translation>
+        </message>
+        <message>
+            <source>Solved. Please tell us how we did.</source>
+            <translation>Gelöst. Bitte sagen Sie uns, wie zufrieden Sie sind.</translation>
+        </message>
+        <message>
+            <source>Change r&amp;ating…</source>
+            <translation>Bewertung ä&amp;ndern …</translation>
+        </message>
+        <message>
+            <source>This ticket is closed. If you need more help, please use Get help again.</source>
+            <translation>Dieses Ticket ist abgeschlossen. Wenn Sie weitere Hilfe brauchen, wählen Sie bitte wieder „Hilfe holen“.</translation>
+        </message>
+        <message>
+            <source>Sending…</source>
+            <translation>Wird gesendet …</translation>
         </message>
     </context>
     <context>
@@ -414,6 +546,71 @@ Hilfe von Ihrem Helpdesk, auf diesem Computer. Niemand sieht Ihren Bildschirm, w
         <message>
             <source>&amp;Stop sharing my screen</source>
             <translation>Freigabe meines Bildschirms &amp;beenden</translation>
+        </message>
+    </context>
+    <context>
+        <name>lifeline::agent::tray::ArticleDialog</name>
+        <message>
+            <source>An answer from your helpdesk</source>
+            <translation>Eine Antwort von Ihrem Helpdesk</translation>
+        </message>
+        <message>
+            <source>Did this solve your problem?</source>
+            <translation>Hat das Ihr Problem gelöst?</translation>
+        </message>
+        <message>
+            <source>&amp;Yes, this solved it</source>
+            <translation>&amp;Ja, das hat geholfen</translation>
+        </message>
+        <message>
+            <source>&amp;No, back to my request</source>
+            <translation>&amp;Nein, zurück zu meiner Anfrage</translation>
+        </message>
+    </context>
+    <context>
+        <name>lifeline::agent::tray::RatingDialog</name>
+        <message>
+            <source>Rate the help</source>
+            <translation>Hilfe bewerten</translation>
+        </message>
+        <message>
+            <source>How happy are you with the help you got?</source>
+            <translation>Wie zufrieden sind Sie mit der Hilfe?</translation>
+        </message>
+        <message>
+            <source>Your ticket %1: %2</source>
+            <translation>Ihr Ticket %1: %2</translation>
+        </message>
+        <message>
+            <source>%1 of 5: %2</source>
+            <translation>%1 von 5: %2</translation>
+        </message>
+        <message>
+            <source>&amp;Anything you would like to tell us? (optional)</source>
+            <translation>&amp;Möchten Sie uns noch etwas sagen? (freiwillig)</translation>
+        </message>
+        <message>
+            <source>S&amp;end rating</source>
+            <translation>Bewertung &amp;senden</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+    </context>
+    <context>
+        <name>lifeline::agent::tray::SuggestionsPanel</name>
+        <message>
+            <source>Maybe one of these &amp;answers helps right away:</source>
+            <translation>Vielleicht hilft eine dieser &amp;Antworten sofort:</translation>
+        </message>
+        <message>
+            <source>Answers that might help</source>
+            <translation>Antworten, die helfen könnten</translation>
+        </message>
+        <message>
+            <source>Press Enter or double-click to read one. You can still send your request.</source>
+            <translation>Drücken Sie die Eingabetaste oder doppelklicken Sie, um eine zu lesen. Sie können Ihre Anfrage trotzdem senden.</translation>
         </message>
     </context>
     <context>

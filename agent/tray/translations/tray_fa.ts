@@ -19,6 +19,26 @@
             <source>Your message was not sent. You may be offline; please try again later.</source>
             <translation>پیام شما فرستاده نشد. شاید آفلاین باشید؛ لطفاً بعداً دوباره امتحان کنید.</translation>
         </message>
+        <message>
+            <source>The details could not be loaded. You may be offline.</source>
+            <translation>جزئیات بارگذاری نشد. شاید آفلاین باشید.</translation>
+        </message>
+        <message>
+            <source>This ticket is closed. If you need more help, please use Get help again.</source>
+            <translation>این درخواست بسته شده است. اگر باز هم کمک لازم دارید، لطفاً دوباره «کمک بگیرید» را بزنید.</translation>
+        </message>
+        <message>
+            <source>Your reply was not sent. You may be offline; please try again later.</source>
+            <translation>پاسخ شما فرستاده نشد. شاید آفلاین باشید؛ لطفاً بعداً دوباره امتحان کنید.</translation>
+        </message>
+        <message>
+            <source>Your rating was not sent. You may be offline; please try again later.</source>
+            <translation>امتیاز شما فرستاده نشد. شاید آفلاین باشید؛ لطفاً بعداً دوباره امتحان کنید.</translation>
+        </message>
+        <message>
+            <source>the daemon hung up</source>
+            <translation>سرویس پس‌زمینه اتصال را قطع کرد</translation>
+        </message>
     </context>
     <context>
         <name>Main</name>
@@ -185,6 +205,62 @@
             <source>Time left to answer: %1. If you do not answer, the answer is no.</source>
             <translation>زمان باقی‌مانده برای پاسخ: %1. اگر پاسخ ندهید، پاسخ «نه» است.</translation>
         </message>
+        <message>
+            <source>The helpdesk answered about “%1”.</source>
+            <translation>پشتیبانی دربارهٔ «%1» پاسخ داد.</translation>
+        </message>
+        <message>
+            <source>Write your reply first.</source>
+            <translation>اول پاسخ خود را بنویسید.</translation>
+        </message>
+        <message>
+            <source>This reply is too long. Please shorten it a little.</source>
+            <translation>این پاسخ خیلی طولانی است. لطفاً کمی کوتاهش کنید.</translation>
+        </message>
+        <message>
+            <source>The comment is too long. Please shorten it a little.</source>
+            <translation>این توضیح خیلی طولانی است. لطفاً کمی کوتاهش کنید.</translation>
+        </message>
+        <message>
+            <source>You asked for help (%1):</source>
+            <translation>درخواست کمک شما (%1):</translation>
+        </message>
+        <message>
+            <source>%1 (%2):</source>
+            <translation>‏%1 (%2):</translation>
+        </message>
+        <message>
+            <source>No answer yet. A technician will reply here.</source>
+            <translation>هنوز پاسخی نیامده است. کارشناس همین‌جا پاسخ می‌دهد.</translation>
+        </message>
+        <message>
+            <source>Very unhappy</source>
+            <translation>خیلی ناراضی</translation>
+        </message>
+        <message>
+            <source>Unhappy</source>
+            <translation>ناراضی</translation>
+        </message>
+        <message>
+            <source>Okay</source>
+            <translation>معمولی</translation>
+        </message>
+        <message>
+            <source>Happy</source>
+            <translation>راضی</translation>
+        </message>
+        <message>
+            <source>Very happy</source>
+            <translation>خیلی راضی</translation>
+        </message>
+        <message>
+            <source>You rated the help: %1 (%2 of 5). Thank you.</source>
+            <translation>امتیاز شما: %1 (%2 از 5). سپاسگزاریم.</translation>
+        </message>
+        <message>
+            <source>I am not sure</source>
+            <translation>مطمئن نیستم</translation>
+        </message>
     </context>
     <context>
         <name>lifeline::agent::tray::ChatWindow</name>
@@ -233,7 +309,7 @@
         </message>
         <message>
             <source>&amp;Deny</source>
-            <translation>&amp;نه، اجازه نمی‌دهم</translation>
+            <translation>اجازه &amp;نمی‌دهم</translation>
         </message>
     </context>
     <context>
@@ -318,12 +394,24 @@ What happens next: a technician will look at your request and contact you. You c
 
 قدم بعدی: یک کارشناس درخواست شما را بررسی می‌کند و با شما تماس می‌گیرد. می‌توانید آن را در «درخواست‌های من» در منوی لایف‌لاین دنبال کنید. تا شما اجازه ندهید، هیچ‌کس صفحهٔ شما را نمی‌بیند.</translation>
         </message>
+        <message>
+            <source>Good to hear it is solved</source>
+            <translation>خوشحالیم که مشکل حل شد</translation>
+        </message>
+        <message>
+            <source>No request was sent. If the problem comes back, you can ask for help here at any time.</source>
+            <translation>درخواستی فرستاده نشد. اگر مشکل دوباره پیش آمد، هر وقت خواستید می‌توانید از همین‌جا کمک بخواهید.</translation>
+        </message>
     </context>
     <context>
         <name>lifeline::agent::tray::SharingBanner</name>
         <message>
             <source>&amp;Stop sharing</source>
             <translation>&amp;قطع اشتراک</translation>
+        </message>
+        <message>
+            <source>Lifeline: screen sharing</source>
+            <translation>لایف‌لاین: اشتراک صفحه</translation>
         </message>
     </context>
     <context>
@@ -365,16 +453,60 @@ What happens next: a technician will look at your request and contact you. You c
             <translation>هنوز از این رایانه درخواست کمک نکرده‌اید.</translation>
         </message>
         <message>
-            <source>Press Chat to write to the technician working on a ticket.</source>
-            <translation>برای نوشتن به کارشناسِ یک درخواست، «گفتگو» را بزنید.</translation>
-        </message>
-        <message>
             <source>Chat</source>
             <translation>گفتگو</translation>
         </message>
         <message>
             <source>Chat about %1</source>
             <translation>گفتگو دربارهٔ %1</translation>
+        </message>
+        <message>
+            <source>Answer the technician or add details</source>
+            <translation>به کارشناس پاسخ دهید یا جزئیات را اضافه کنید</translation>
+        </message>
+        <message>
+            <source>&amp;Your reply</source>
+            <translation>&amp;پاسخ شما</translation>
+        </message>
+        <message>
+            <source>Send &amp;reply</source>
+            <translation>&amp;فرستادن پاسخ</translation>
+        </message>
+        <message>
+            <source>R&amp;ate the help…</source>
+            <translation>&amp;امتیاز به کمک…</translation>
+        </message>
+        <message>
+            <source>Sent. The technician will see it with your ticket.</source>
+            <translation>فرستاده شد. کارشناس آن را همراه درخواستتان می‌بیند.</translation>
+        </message>
+        <message>
+            <source>Choose a ticket to read the answers and reply. Press Chat to write to the technician.</source>
+            <translation>یک درخواست را انتخاب کنید تا پاسخ‌ها را بخوانید و جواب دهید. برای نوشتن به کارشناس، «گفتگو» را بزنید.</translation>
+        </message>
+        <message>
+            <source>Loading the answers…</source>
+            <translation>در حال بارگذاری پاسخ‌ها…</translation>
+        </message>
+        <message>
+            <source>%1: %2 (%3)</source>
+            <translation>‏%1: %2 (%3)</translation>
+        </message>
+        <message>
+            <source>Solved. Please tell us how we did.</source>
+            <translation>حل شد. لطفاً بگویید کار ما چطور بود.</translation>
+        </message>
+        <message>
+            <source>Change r&amp;ating…</source>
+            <translation>&amp;تغییر امتیاز…</translation>
+        </message>
+        <message>
+            <source>This ticket is closed. If you need more help, please use Get help again.</source>
+            <translation>این درخواست بسته شده است. اگر باز هم کمک لازم دارید، لطفاً دوباره «کمک بگیرید» را بزنید.</translation>
+        </message>
+        <message>
+            <source>Sending…</source>
+            <translation>در حال فرستادن…</translation>
         </message>
     </context>
     <context>
@@ -414,6 +546,71 @@ Help from your helpdesk, on this computer. Nobody can see your screen unless you
         <message>
             <source>&amp;Stop sharing my screen</source>
             <translation>&amp;قطع اشتراک صفحهٔ من</translation>
+        </message>
+    </context>
+    <context>
+        <name>lifeline::agent::tray::ArticleDialog</name>
+        <message>
+            <source>An answer from your helpdesk</source>
+            <translation>پاسخی از پشتیبانی شما</translation>
+        </message>
+        <message>
+            <source>Did this solve your problem?</source>
+            <translation>آیا این مشکل شما را حل کرد؟</translation>
+        </message>
+        <message>
+            <source>&amp;Yes, this solved it</source>
+            <translation>مشکلم &amp;حل شد</translation>
+        </message>
+        <message>
+            <source>&amp;No, back to my request</source>
+            <translation>&amp;برگشت به درخواستم</translation>
+        </message>
+    </context>
+    <context>
+        <name>lifeline::agent::tray::RatingDialog</name>
+        <message>
+            <source>Rate the help</source>
+            <translation>امتیاز به کمک</translation>
+        </message>
+        <message>
+            <source>How happy are you with the help you got?</source>
+            <translation>چقدر از کمکی که گرفتید راضی هستید؟</translation>
+        </message>
+        <message>
+            <source>Your ticket %1: %2</source>
+            <translation>درخواست شما %1: %2</translation>
+        </message>
+        <message>
+            <source>%1 of 5: %2</source>
+            <translation>‏%1 از 5: %2</translation>
+        </message>
+        <message>
+            <source>&amp;Anything you would like to tell us? (optional)</source>
+            <translation>&amp;چیزی هست که بخواهید به ما بگویید؟ (اختیاری)</translation>
+        </message>
+        <message>
+            <source>S&amp;end rating</source>
+            <translation>&amp;فرستادن امتیاز</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>انصراف</translation>
+        </message>
+    </context>
+    <context>
+        <name>lifeline::agent::tray::SuggestionsPanel</name>
+        <message>
+            <source>Maybe one of these &amp;answers helps right away:</source>
+            <translation>شاید یکی از این &amp;پاسخ‌ها همین حالا کمک کند:</translation>
+        </message>
+        <message>
+            <source>Answers that might help</source>
+            <translation>پاسخ‌هایی که شاید کمک کنند</translation>
+        </message>
+        <message>
+            <source>Press Enter or double-click to read one. You can still send your request.</source>
+            <translation>برای خواندن، Enter را بزنید یا دوبار کلیک کنید. همچنان می‌توانید درخواستتان را بفرستید.</translation>
         </message>
     </context>
     <context>

@@ -11,7 +11,7 @@ namespace lifeline::relay::store::sqlite {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kMigrations = {
+constexpr std::array<std::string_view, 10> kMigrations = {
     // 1: users, bearer tokens, tickets with their history and comments.
     R"sql(
 CREATE TABLE users (
@@ -256,6 +256,94 @@ CREATE TABLE kb_ticket_links (
     PRIMARY KEY (ticket_id, article_id)
 ) WITHOUT ROWID;
 CREATE INDEX kb_ticket_links_article ON kb_ticket_links(article_id);
+)sql",
+    // 9: the helpdesk's workflow: groups and tiers, the SLA clock and escalation state on each ticket,
+    // the user's satisfaction rating, session times for reports, e-mail addresses and the mail outbox.
+    R"sql(
+CREATE TABLE groups (
+    name          TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    lead          TEXT NOT NULL DEFAULT '',
+    assignment    INTEGER NOT NULL DEFAULT 1,
+    -- round robin: the member assigned last, so fairness survives a restart
+    last_assigned TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE group_members (
+    grp      TEXT NOT NULL REFERENCES groups(name),
+    username TEXT NOT NULL,
+    tier     INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 3),
+    PRIMARY KEY (grp, username)
+) WITHOUT ROWID;
+CREATE INDEX group_members_user ON group_members(username);
+
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+
+-- sla: the TicketSla message. attention_at: the next instant something happens to the ticket
+-- without anyone touching it (automatic escalation, SLA at risk, SLA breached), so the sweep reads
+-- only the tickets that are due.
+ALTER TABLE tickets ADD COLUMN sla BLOB;
+ALTER TABLE tickets ADD COLUMN sla_state INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN response_due INTEGER;
+ALTER TABLE tickets ADD COLUMN resolution_due INTEGER;
+ALTER TABLE tickets ADD COLUMN response_breached INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN resolution_breached INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN attention_at INTEGER;
+ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;
+ALTER TABLE tickets ADD COLUMN routed_at INTEGER;
+ALTER TABLE tickets ADD COLUMN escalations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN reopens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN satisfaction_rating INTEGER CHECK (satisfaction_rating BETWEEN 1 AND 5);
+ALTER TABLE tickets ADD COLUMN satisfaction_comment TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN satisfaction_at INTEGER;
+UPDATE tickets SET routed_at = created_at;
+CREATE INDEX tickets_attention ON tickets(attention_at) WHERE attention_at IS NOT NULL;
+CREATE INDEX tickets_created ON tickets(created_at);
+CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
+CREATE INDEX tickets_group_queue ON tickets(grp, status, priority, created_at, id);
+
+-- Report figures without decoding each session's record.
+ALTER TABLE sessions ADD COLUMN started_at INTEGER;
+ALTER TABLE sessions ADD COLUMN ended_at INTEGER;
+CREATE INDEX sessions_requested ON sessions(requested_at);
+
+-- Mail waits here until the SMTP server took it: a relay restart or a mail server outage loses nothing.
+CREATE TABLE mail_outbox (
+    id          INTEGER PRIMARY KEY,
+    recipient   TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    ticket      TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_try_at INTEGER NOT NULL,
+    last_error  TEXT NOT NULL DEFAULT '',
+    sent_at     INTEGER
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_try_at) WHERE sent_at IS NULL;
+)sql",
+    // 10: the leads' reports (store/sqlite/report_store.cpp). Covering indexes: a report reads index
+    // entries only, never the ticket rows, which system info, descriptions and the SLA blob make
+    // wide (a large snapshot pushes migration 9's columns into overflow pages). Each holds the
+    // report filters (group, assignee, category) too.
+    R"sql(
+CREATE INDEX tickets_report_created ON tickets(created_at, priority, status, first_response_at, resolved_at,
+                                               reopens, grp, assignee, category, device_id);
+CREATE INDEX tickets_report_resolved ON tickets(resolved_at, priority, created_at, sla_state, response_breached,
+                                                resolution_breached, grp, assignee, category)
+    WHERE resolved_at IS NOT NULL;
+CREATE INDEX tickets_report_rated ON tickets(satisfaction_at, satisfaction_rating, grp, assignee, category)
+    WHERE satisfaction_at IS NOT NULL;
+-- The tickets not resolved now: the backlog's starting point and the open breaches.
+CREATE INDEX tickets_report_open ON tickets(grp, assignee, category, response_breached, resolution_breached)
+    WHERE status < 4;
+-- A history entry's or a session's ticket, for the filters: an index entry, not the wide row.
+CREATE INDEX tickets_report_owner ON tickets(id, grp, assignee, category);
+CREATE INDEX ticket_events_escalated ON ticket_events(at, ticket_id, from_value, to_value, note)
+    WHERE action = 'escalated';
+CREATE INDEX sessions_report ON sessions(requested_at, technician, ticket_id, started_at, ended_at);
 )sql",
 };
 

@@ -41,10 +41,16 @@ core::Result<v1::Session> load(Connection& c, const std::string& id) {
 }
 
 void store_record(Connection& c, const v1::Session& session) {
-    c.cached("UPDATE sessions SET state = ?, record = ? WHERE id = ?")
+    auto ms = [](const google::protobuf::Timestamp& t, bool present) -> std::optional<std::int64_t> {
+        if (!present) return std::nullopt;
+        return google::protobuf::util::TimeUtil::TimestampToMilliseconds(t);
+    };
+    c.cached("UPDATE sessions SET state = ?, record = ?, started_at = ?, ended_at = ? WHERE id = ?")
         .bind(1, static_cast<std::int64_t>(session.state()))
         .bind_blob(2, session.SerializeAsString())
-        .bind(3, session.id())
+        .bind(3, ms(session.started_at(), session.has_started_at()))
+        .bind(4, ms(session.ended_at(), session.has_ended_at()))
+        .bind(5, session.id())
         .run();
 }
 

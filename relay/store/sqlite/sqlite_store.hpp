@@ -1,7 +1,10 @@
 // SQLite implementations of the store interfaces. All SQL of the embedded backend lives here.
 #pragma once
 
+#include "relay/store/group_store.hpp"
 #include "relay/store/kb_store.hpp"
+#include "relay/store/mail_store.hpp"
+#include "relay/store/report_store.hpp"
 #include "relay/store/sqlite/database.hpp"
 #include "relay/store/store.hpp"
 
@@ -47,6 +50,9 @@ public:
     core::Result<v1::ChatMessage> add_chat_message(const NewChatMessage& message, core::SystemTime now) override;
     core::Result<std::vector<v1::ChatMessage>> list_chat(const std::string& number, const std::string& device_id,
                                                          int limit) override;
+    core::Result<v1::Ticket> rate_ticket(const std::string& number, const v1::Satisfaction& rating,
+                                         const std::string& device_id, const std::string& actor,
+                                         core::SystemTime now) override;
 
 private:
     Database& db_;
@@ -110,12 +116,71 @@ private:
     Database& db_;
 };
 
+class SqliteMailStore final : public MailStore {
+public:
+    explicit SqliteMailStore(Database& db) : db_(db) {}
+    std::int64_t enqueue(const NewMail& mail, core::SystemTime now) override;
+    std::vector<OutboxMail> due_mail(core::SystemTime now, int limit) override;
+    void mark_sent(std::int64_t id, core::SystemTime now) override;
+    std::optional<core::SystemTime> mark_failed(std::int64_t id, const std::string& error, bool permanent,
+                                                const MailRetryPolicy& policy, core::SystemTime now) override;
+    std::optional<core::SystemTime> next_due() override;
+    std::vector<OutboxMail> list_outbox(int limit) override;
+
+private:
+    Database& db_;
+};
+
 class SqliteAuditStore final : public AuditStore {
 public:
     explicit SqliteAuditStore(Database& db) : db_(db) {}
     void record(const Actor& actor, const AuditEvent& event, core::SystemTime now) override;
     v1::AuditPage list(const AuditQuery& query) override;
     v1::AuditVerification verify() override;
+
+private:
+    Database& db_;
+};
+
+class SqliteGroupStore final : public GroupStore {
+public:
+    explicit SqliteGroupStore(Database& db) : db_(db) {}
+    core::Result<v1::Group> create_group(const v1::CreateGroupRequest& group, core::SystemTime now,
+                                         const Actor& actor) override;
+    std::vector<v1::Group> list_groups() override;
+    core::Result<v1::Group> get_group(const std::string& name) override;
+    core::Result<v1::Group> update_group(const std::string& name, const v1::UpdateGroupRequest& change,
+                                         const Actor& actor) override;
+    core::Result<v1::Group> set_member(const std::string& group, const std::string& username, int tier,
+                                       const Actor& actor) override;
+    core::Result<v1::Group> remove_member(const std::string& group, const std::string& username,
+                                          const Actor& actor) override;
+    std::vector<std::string> groups_of(const std::string& username) override;
+    std::map<std::string, int> open_ticket_counts(const std::vector<std::string>& usernames) override;
+    void set_last_assigned(const std::string& group, int tier, const std::string& username) override;
+    std::string last_assigned(const std::string& group, int tier) override;
+    std::vector<int> technician_tiers() override;
+    std::vector<std::string> due_tickets(core::SystemTime now, int limit) override;
+
+private:
+    Database& db_;
+};
+
+class SqliteReportStore final : public ReportStore {
+public:
+    explicit SqliteReportStore(Database& db) : db_(db) {}
+    v1::TicketsReport tickets(const ReportFilter& filter) override;
+    v1::BacklogReport backlog(const ReportFilter& filter) override;
+    v1::DurationReport response_time(const ReportFilter& filter) override;
+    v1::DurationReport resolution_time(const ReportFilter& filter) override;
+    v1::SlaReport sla(const ReportFilter& filter) override;
+    v1::EscalationReport escalations(const ReportFilter& filter) override;
+    v1::ReopenReport reopen_rate(const ReportFilter& filter) override;
+    v1::SessionReport sessions(const ReportFilter& filter) override;
+    v1::SatisfactionReport satisfaction(const ReportFilter& filter) override;
+    v1::TopCategoriesReport top_categories(const ReportFilter& filter) override;
+    v1::TopDevicesReport top_devices(const ReportFilter& filter) override;
+    v1::SummaryReport summary(const ReportFilter& filter) override;
 
 private:
     Database& db_;

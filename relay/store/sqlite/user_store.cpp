@@ -15,7 +15,8 @@ using google::protobuf::util::TimeUtil;
 
 namespace {
 
-constexpr std::string_view kUserColumns = "id, username, display_name, role, tier, disabled, created_at, password_hash";
+constexpr std::string_view kUserColumns =
+    "id, username, display_name, role, tier, disabled, created_at, password_hash, email";
 
 UserRecord read_user(const Statement& row) {
     UserRecord record;
@@ -27,6 +28,7 @@ UserRecord read_user(const Statement& row) {
     record.user.set_disabled(row.column_int(5) != 0);
     *record.user.mutable_created_at() = TimeUtil::MillisecondsToTimestamp(row.column_int(6));
     record.password_hash = row.column_text(7);
+    record.user.set_email(row.column_text(8));
     return record;
 }
 
@@ -60,14 +62,15 @@ core::Result<v1::User> SqliteUserStore::create_user(const NewUser& user, core::S
             return make_error(Errc::already_exists, "a user named '" + user.username + "' already exists");
         }
         c.cached(
-             "INSERT INTO users (username, display_name, role, tier, password_hash, disabled, created_at) "
-             "VALUES (?, ?, ?, ?, ?, 0, ?)")
+             "INSERT INTO users (username, display_name, role, tier, password_hash, disabled, created_at, email) "
+             "VALUES (?, ?, ?, ?, ?, 0, ?, ?)")
             .bind(1, user.username)
             .bind(2, user.display_name)
             .bind(3, static_cast<int>(user.role))
             .bind(4, user.tier)
             .bind(5, user.password_hash)
             .bind(6, core::to_unix_ms(now))
+            .bind(7, user.email)
             .run();
         boost::json::object details{{"username", user.username},
                                     {"displayName", user.display_name},
@@ -106,16 +109,19 @@ core::Result<v1::User> SqliteUserStore::update_user(const std::string& username,
         if (change.has_tier()) changed("tier", user.tier(), change.tier());
         if (change.has_display_name()) changed("displayName", user.display_name(), change.display_name());
         if (change.has_disabled()) changed("disabled", user.disabled(), change.disabled());
+        if (change.has_email()) changed("email", user.email(), change.email());
+        if (change.has_email()) user.set_email(change.email());
         if (change.has_role()) user.set_role(change.role());
         if (change.has_tier()) user.set_tier(change.tier());
         if (change.has_display_name()) user.set_display_name(change.display_name());
         if (change.has_disabled()) user.set_disabled(change.disabled());
-        c.cached("UPDATE users SET role = ?, tier = ?, display_name = ?, disabled = ? WHERE id = ?")
+        c.cached("UPDATE users SET role = ?, tier = ?, display_name = ?, disabled = ?, email = ? WHERE id = ?")
             .bind(1, static_cast<int>(user.role()))
             .bind(2, user.tier())
             .bind(3, user.display_name())
             .bind(4, user.disabled() ? 1 : 0)
-            .bind(5, record->id)
+            .bind(5, user.email())
+            .bind(6, record->id)
             .run();
         // A changed role must not keep the old role's sessions; a disabled user keeps none.
         if (user.disabled() || change.has_role()) revoke_user_tokens(c, record->id);

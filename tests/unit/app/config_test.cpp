@@ -88,6 +88,51 @@ TEST(Config, a_syntax_error_gives_the_line) {
     EXPECT_NE(error.find("line 2"), std::string::npos) << error;
 }
 
+TEST(Config, mail_settings_are_read) {
+    ConfigFile file(
+        "public_url = \"https://helpdesk.example.org\"\n[mail]\nenabled = true\nsmtp_host = \"mail.example.org\"\n"
+        "smtp_port = 2525\nsecurity = \"tls\"\nca_file = \"smtp-ca.pem\"\nusername = \"relay\"\n"
+        "password_file = \"smtp.password\"\nfrom = \"helpdesk@example.org\"\nfrom_name = \"IT\"\n"
+        "language = \"de\"\ntemplates_dir = \"/etc/lifeline/mail\"\ntimeout = 10\nretry_after = 5\n");
+    auto config = load_config(file.path());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_TRUE(config->mail_enabled);
+    EXPECT_EQ(config->mail_smtp_host, "mail.example.org");
+    EXPECT_EQ(config->mail_smtp_port, 2525);
+    EXPECT_EQ(config->mail_security, "tls");
+    EXPECT_EQ(config->mail_ca_file, "smtp-ca.pem");
+    EXPECT_EQ(config->mail_username, "relay");
+    EXPECT_EQ(config->mail_password_file, "smtp.password");
+    EXPECT_EQ(config->mail_from, "helpdesk@example.org");
+    EXPECT_EQ(config->mail_from_name, "IT");
+    EXPECT_EQ(config->mail_language, "de");
+    EXPECT_EQ(config->mail_templates_dir, "/etc/lifeline/mail");
+    EXPECT_EQ(config->mail_timeout_seconds, 10);
+    EXPECT_EQ(config->mail_retry_after_seconds, 5);
+    EXPECT_EQ(config->public_url, "https://helpdesk.example.org");
+    const RelayConfig defaults;
+    EXPECT_FALSE(defaults.mail_enabled);
+    EXPECT_EQ(defaults.mail_language, "en");
+    EXPECT_EQ(defaults.mail_security, "starttls");
+}
+
+TEST(Config, mail_settings_are_checked) {
+    EXPECT_NE(load_error("[mail]\nenabled = true\n").find("'mail.from': is required"), std::string::npos);
+    EXPECT_NE(load_error("[mail]\nfrom = \"helpdesk\"\n").find("'mail.from': must be a mail address"),
+              std::string::npos);
+    EXPECT_NE(load_error("[mail]\nfrom = \"a@b.org>\\r\\nRCPT TO:<c@d.org\"\n").find("'mail.from'"), std::string::npos);
+    EXPECT_NE(load_error("[mail]\nsecurity = \"ssl\"\n").find("'mail.security'"), std::string::npos);
+    EXPECT_NE(load_error("[mail]\nlanguage = \"../../etc\"\n").find("'mail.language'"), std::string::npos);
+    EXPECT_NE(load_error("[mail]\nusername = \"relay\"\n").find("'mail.password_file': is required"),
+              std::string::npos);
+    EXPECT_NE(load_error("[mail]\nusername = \"relay\"\npassword_file = \"p\"\nsecurity = \"none\"\n")
+                  .find("'mail.username': needs mail.security"),
+              std::string::npos);
+    EXPECT_NE(load_error("[mail]\nsmtp_port = 70000\n").find("'mail.smtp_port'"), std::string::npos);
+    EXPECT_NE(load_error("public_url = \"ftp://x\"\n").find("'public_url'"), std::string::npos);
+    EXPECT_NE(load_error("[mail]\nsmtp_hots = \"x\"\n").find("'mail.smtp_hots': unknown key"), std::string::npos);
+}
+
 TEST(Config, listen_addresses_parse_for_both_families) {
     EXPECT_EQ(parse_listen("127.0.0.1:8443")->port, 8443);
     EXPECT_EQ(parse_listen("[::1]:0")->host, "::1");
