@@ -7,6 +7,7 @@
 #include "tests/support/qt_wait.hpp"
 #include "tests/support/relay_process.hpp"
 #include "tests/support/xvfb_process.hpp"
+#include "tests/ui/viewer_test_support.hpp"
 #include "viewer/ui/dashboard_view.hpp"
 #include "viewer/ui/lead_window.hpp"
 
@@ -81,36 +82,15 @@ void seed(const std::string& path, std::int64_t today_ms) {
     });
 }
 
-class DashboardScreen : public ::testing::Environment {
+// The dashboard asks for days in the viewer's offset; the seeded days are UTC days.
+class DashboardScreen : public ViewerScreen {
 public:
+    DashboardScreen() : ViewerScreen(1500, 950, "viewer_dashboard_test") {}
     void SetUp() override {
-        // The dashboard asks for days in the viewer's offset; the seeded days are UTC days.
         ::setenv("TZ", "UTC", 1);
         ::tzset();
-        x_.emplace(1500, 950);
-        config_ = fs::temp_directory_path() / ("lifeline-viewer-dashboard-" + std::to_string(::getpid()));
-        fs::remove_all(config_);
-        ::setenv("DISPLAY", x_->display().c_str(), 1);
-        ::setenv("QT_QPA_PLATFORM", "xcb", 1);
-        ::setenv("XDG_CONFIG_HOME", config_.c_str(), 1);
-        app_ = std::make_unique<QApplication>(argc_, argv_);
-        QApplication::setOrganizationName("Lifeline");
-        QApplication::setApplicationName("lifeline-viewer");
-        QApplication::setStyle("Fusion");
+        ViewerScreen::SetUp();
     }
-    void TearDown() override {
-        app_.reset();
-        x_.reset();
-        fs::remove_all(config_);
-    }
-
-private:
-    int argc_ = 1;
-    char name_[24] = "viewer_dashboard_test";
-    char* argv_[2] = {name_, nullptr};
-    std::optional<XvfbProcess> x_;
-    fs::path config_;
-    std::unique_ptr<QApplication> app_;
 };
 const auto* const kScreen = ::testing::AddGlobalTestEnvironment(new DashboardScreen);
 

@@ -86,36 +86,7 @@ v1::SystemInfo machine_info() {
     return info;
 }
 
-// One X server and one QApplication for the whole program: the viewer's screen.
-class ViewerScreen : public ::testing::Environment {
-public:
-    void SetUp() override {
-        x_.emplace(1440, 900);
-        config_ = fs::temp_directory_path() / ("lifeline-viewer-ui-" + std::to_string(::getpid()));
-        fs::remove_all(config_);
-        ::setenv("DISPLAY", x_->display().c_str(), 1);
-        ::setenv("QT_QPA_PLATFORM", "xcb", 1);
-        ::setenv("XDG_CONFIG_HOME", config_.c_str(), 1);
-        app_ = std::make_unique<QApplication>(argc_, argv_);
-        QApplication::setOrganizationName("Lifeline");
-        QApplication::setApplicationName("lifeline-viewer");
-        QApplication::setStyle("Fusion");
-    }
-    void TearDown() override {
-        app_.reset();
-        x_.reset();
-        fs::remove_all(config_);
-    }
-
-private:
-    int argc_ = 1;
-    char name_[20] = "viewer_desktop_test";
-    char* argv_[2] = {name_, nullptr};
-    std::optional<XvfbProcess> x_;
-    fs::path config_;
-    std::unique_ptr<QApplication> app_;
-};
-const auto* const kScreen = ::testing::AddGlobalTestEnvironment(new ViewerScreen);
+const auto* const kScreen = ::testing::AddGlobalTestEnvironment(new ViewerScreen(1440, 900, "viewer_desktop_test"));
 
 // A running relay with its admin and a technician, tina, both signed in over the API.
 struct Helpdesk {

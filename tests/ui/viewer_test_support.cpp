@@ -12,6 +12,26 @@ namespace lifeline::testing {
 
 namespace fs = std::filesystem;
 
+void ViewerScreen::SetUp() {
+    x_.emplace(width_, height_);
+    config_ = fs::temp_directory_path() / ("lifeline-" + name_ + "-" + std::to_string(::getpid()));
+    fs::remove_all(config_);
+    ::setenv("DISPLAY", x_->display().c_str(), 1);
+    ::setenv("QT_QPA_PLATFORM", "xcb", 1);
+    ::setenv("XDG_CONFIG_HOME", config_.c_str(), 1);
+    argv_[0] = name_.data();
+    app_ = std::make_unique<QApplication>(argc_, argv_);
+    QApplication::setOrganizationName("Lifeline");
+    QApplication::setApplicationName("lifeline-viewer");
+    QApplication::setStyle("Fusion");
+}
+
+void ViewerScreen::TearDown() {
+    app_.reset();
+    x_.reset();
+    fs::remove_all(config_);
+}
+
 fs::path screenshot(QWidget& widget, const std::string& name) {
     fs::create_directories("screenshots");
     const fs::path path = fs::absolute(fs::path("screenshots") / ("viewer-" + name + ".png"));
