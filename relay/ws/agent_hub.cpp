@@ -51,6 +51,8 @@ struct AgentHub::Session {
 
 namespace {
 
+constexpr std::chrono::seconds kProtocolErrorCloseGrace{3};
+
 std::string frame(const v1::RelayToAgent& message) { return message.SerializeAsString(); }
 
 v1::RelayToAgent protocol_error(core::Errc code, std::string message, std::string key = {}, std::int64_t id = 0) {
@@ -153,6 +155,10 @@ asio::awaitable<void> AgentHub::write_loop(std::shared_ptr<Session> session) {
     for (;;) {
         if (session->outbox.empty()) {
             if (session->close_when_flushed) {
+                // A peer that broke the protocol gets a few seconds to answer the close, not the handshake timeout:
+                // a relay stopping waits for every close in flight.
+                session->ws.set_option(
+                    websocket::stream_base::timeout{kProtocolErrorCloseGrace, websocket::stream_base::none(), false});
                 co_await session->ws.async_close(websocket::close_code::policy_error, kTuple);
                 break;
             }
@@ -173,6 +179,9 @@ void AgentHub::shutdown() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
         for (auto& [id, weak] : sessions_) {
+            if (auto s = weak.lock()) live.push_back(std::move(s));
+        }
+        for (auto& weak : closing_) {
             if (auto s = weak.lock()) live.push_back(std::move(s));
         }
     }
@@ -392,6 +401,11 @@ asio::awaitable<void> AgentHub::serve(std::shared_ptr<Session> session) {
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(device_id);
         if (it != sessions_.end() && it->second.lock() == session) sessions_.erase(it);
+        // Still sending its error and close: no longer the device's channel, but shutdown() must end it too.
+        if (session->close_when_flushed) {
+            std::erase_if(closing_, [](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+            closing_.push_back(session);
+        }
     }
     if (session_events_) session_events_->on_device_offline(device_id);
     if (!online(device_id)) publish_presence(session->device, false);

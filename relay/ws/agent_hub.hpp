@@ -70,6 +70,7 @@ private:
     AgentRequests requests_;
     std::mutex mutex_;
     std::unordered_map<std::string, std::weak_ptr<Session>> sessions_;
+    std::vector<std::weak_ptr<Session>> closing_;  // channels closing after a protocol error
     bool stopping_ = false;
     SessionEvents* session_events_ = nullptr;
 };

@@ -513,8 +513,8 @@ TEST_F(RelaySessionTest, a_slow_viewer_slows_the_machine_and_relay_memory_stays_
     auto s = requested_and_answered(m, true);
     auto agent = agent_socket(m, s.id());
     auto viewer = viewer_socket(*tina_, s.id(), 101, 64 * 1024);
-    constexpr int kFrames = 400;
-    constexpr std::size_t kFrameBytes = 256 * 1024;  // 100 MiB in all
+    constexpr int kFrames = 200;
+    constexpr std::size_t kFrameBytes = 256 * 1024;  // 50 MiB in all: more than the memory bound below
     auto rss_kib = [&] {
         std::ifstream status("/proc/" + std::to_string(relay_.pid()) + "/status");
         std::string line;

@@ -199,7 +199,15 @@ TEST_F(RecordingFormatTest, AFileCutAtAnyByteReadsUpToItsLastWholeChunk) {
         at += kChunkHeaderBytes + chunk.payload.size();
         ends.push_back(at);
     }
+    // Every byte near a boundary (the header's end, each chunk's end); inside the long payloads every 509th byte is
+    // enough, and keeps this from reading 70 KB seventy thousand times.
+    auto near_a_boundary = [&](std::size_t cut) {
+        if (cut <= header_end + 64) return true;
+        return std::any_of(ends.begin(), ends.end(),
+                           [cut](std::size_t end) { return cut + 64 >= end && cut <= end + 64; });
+    };
     for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+        if (!near_a_boundary(cut) && cut % 509 != 0) continue;
         auto cut_reader = RecordingReader::from_bytes(bytes.substr(0, cut));
         if (cut < header_end) {
             ASSERT_FALSE(cut_reader) << cut;
