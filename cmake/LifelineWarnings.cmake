@@ -4,6 +4,7 @@ function(lifeline_target_defaults target)
     if(LIFELINE_WARNINGS_AS_ERRORS)
         target_compile_options(${target} PRIVATE -Werror)
     endif()
+    lifeline_pch_register(${target})
 endfunction()
 
 if(LIFELINE_SANITIZE)

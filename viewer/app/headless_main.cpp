@@ -25,14 +25,14 @@ using lifeline::viewer::app::InputAction;
 // before any other thread starts, so they all inherit the mask.
 std::stop_token stop_on_signals() {
     static auto* source = new std::stop_source();  // outlives main: the signal thread may still hold it
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::thread([signals] {
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    std::thread([stop_signals] {
         int received = 0;
-        if (sigwait(&signals, &received) == 0) source->request_stop();
+        if (sigwait(&stop_signals, &received) == 0) source->request_stop();
     }).detach();
     return source->get_token();
 }
