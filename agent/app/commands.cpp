@@ -1,4 +1,5 @@
-// enroll (HTTPS with the pinned CA), run (the daemon), help, status and chat (the local socket), sysinfo.
+// enroll (HTTPS with the pinned CA), run (the daemon), help, status and chat (the local socket), sysinfo,
+// screenshot.
 #include "agent/app/commands.hpp"
 
 #include "agent/local/local_client.hpp"
@@ -296,6 +297,22 @@ int run_status(const StatusOptions& options) {
 
 int run_sysinfo(MachineServices machine) {
     std::cout << to_json(machine.system_info()) << "\n";
+    return 0;
+}
+
+int run_screenshot(const std::string& output, MachineServices machine) {
+    auto png = machine.screenshot_png();
+    if (!png) {
+        std::cerr << "lifeline-agent: no screenshot: " << png.error().message << "\n";
+        return 1;
+    }
+    std::ofstream out(output, std::ios::binary | std::ios::trunc);
+    out << *png;
+    out.close();
+    if (!out) {
+        std::cerr << "lifeline-agent: cannot write " << output << "\n";
+        return 1;
+    }
     return 0;
 }
 

@@ -62,6 +62,8 @@ int run_daemon(const RunOptions& options, MachineServices machine);
 int run_help(const HelpOptions& options);
 int run_status(const StatusOptions& options);
 int run_sysinfo(MachineServices machine);
+// Writes the display's picture (what `help --screenshot` attaches) to `output` as PNG.
+int run_screenshot(const std::string& output, MachineServices machine);
 int run_consent(const SessionCommandOptions& options);
 int run_session_end(const SessionCommandOptions& options);
 int run_chat(const ChatOptions& options);

@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
 
     auto* sysinfo_cmd = app.add_subcommand("sysinfo", "print the system info sent with tickets, as JSON");
 
+    std::string screenshot_file;
+    auto* screenshot_cmd =
+        app.add_subcommand("screenshot", "save the display as `help --screenshot` would attach it (PNG)");
+    screenshot_cmd->add_option("--output,-o", screenshot_file, "PNG file to write")->required();
+
     SessionCommandOptions session;
     auto* consent_cmd = app.add_subcommand("consent", "answer a technician's request to see this screen");
     consent_cmd->add_option("answer", session.answer, "allow or deny")
@@ -91,6 +96,7 @@ int main(int argc, char** argv) {
         if (*help_cmd) return run_help(help);
         if (*status_cmd) return run_status(status);
         if (*sysinfo_cmd) return run_sysinfo(machine);
+        if (*screenshot_cmd) return run_screenshot(screenshot_file, machine);
         if (*consent_cmd) return run_consent(session);
         if (*session_end_cmd) return run_session_end(session);
         if (*chat_cmd) return run_chat(chat);

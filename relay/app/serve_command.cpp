@@ -126,7 +126,7 @@ int run_serve(const ServeOptions& options) {
         store::sqlite::SqliteTicketStore ticket_rows(db);
         store::sqlite::SqliteDeviceStore devices(db);
         store::sqlite::SqliteSessionStore session_rows(db);
-        // Every committed change to tickets, chat and sessions reaches the staff's event streams.
+        // Every committed change to tickets, chat, sessions and groups reaches the staff's event streams.
         events::EventBus event_bus;
         // Mail to the requester after committed changes, when [mail] is enabled (relay/notify).
         MailService mail(config, options.data_dir, db, users, ticket_rows);
@@ -134,7 +134,9 @@ int run_serve(const ServeOptions& options) {
         // A machine hears of its own tickets' status changes and public replies.
         ws::DeviceUpdatingTicketStore device_updating_tickets(published_tickets);
         // Outermost: routing, assignment, the SLA clock and escalation, whoever changes a ticket.
-        store::sqlite::SqliteGroupStore groups(db);
+        store::sqlite::SqliteGroupStore group_rows(db);
+        // Group changes reach the staff's event streams too: "my groups" and the assign choices follow.
+        events::PublishingGroupStore groups(group_rows, event_bus);
         http::StaffPresence* staff_presence = nullptr;  // the event streams, once they exist
         // SLA warnings go out by mail: at risk to the assignee, breached to the group's lead.
         MailSlaAlerts sla_mail(mail.notifier());

@@ -38,7 +38,11 @@ std::shared_ptr<Subscription> EventBus::subscribe(std::size_t capacity, std::fun
     return subscription;
 }
 
-void EventBus::publish(const v1::StaffEvent& event) {
+void EventBus::publish(const v1::StaffEvent& event) { fan_out(event); }
+
+void EventBus::publish(const v1::StaffEventExtra& event) { fan_out(event); }
+
+void EventBus::fan_out(const google::protobuf::MessageLite& event) {
     std::vector<std::shared_ptr<Subscription>> live;
     {
         std::lock_guard lock(mutex_);

@@ -3,6 +3,7 @@
 // never allowed to grow relay memory. Any thread may publish; frames are serialized once.
 #pragma once
 
+#include "helpdesk.pb.h"
 #include "lifeline.pb.h"
 
 #include <cstddef>
@@ -42,9 +43,13 @@ public:
     // `wake` runs on the publisher's thread after each new frame (or the overflow).
     std::shared_ptr<Subscription> subscribe(std::size_t capacity, std::function<void()> wake);
     void publish(const v1::StaffEvent& event);
+    // The same stream's later frames (helpdesk.proto says how they stay readable as a StaffEvent).
+    void publish(const v1::StaffEventExtra& event);
     std::size_t subscribers();
 
 private:
+    void fan_out(const google::protobuf::MessageLite& event);
+
     std::mutex mutex_;
     std::vector<std::weak_ptr<Subscription>> subscriptions_;
 };

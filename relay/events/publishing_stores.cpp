@@ -63,4 +63,13 @@ core::Result<v1::Session> PublishingSessionStore::update_session(const std::stri
     return published(inner_.update_session(id, change));
 }
 
+core::Result<v1::Group> PublishingGroupStore::published(core::Result<v1::Group> group) {
+    if (group) {
+        v1::StaffEventExtra event;
+        *event.mutable_group() = *group;
+        bus_.publish(event);
+    }
+    return group;
+}
+
 }  // namespace lifeline::relay::events

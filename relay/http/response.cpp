@@ -37,6 +37,13 @@ std::string to_json(const google::protobuf::Message& message) {
     return out;
 }
 
+Response file_response(std::string_view path, std::string_view content_type) {
+    Response response{beast_http::status::ok, 11};
+    response.set(beast_http::field::content_type, content_type);
+    response.set(kFileBodyField, path);
+    return response;
+}
+
 Response json_response(beast_http::status status, const google::protobuf::Message& message) {
     Response response{status, 11};
     response.set(beast_http::field::content_type, "application/json");

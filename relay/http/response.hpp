@@ -23,6 +23,13 @@ Response error_response(beast_http::status status, std::string_view code, std::s
 Response error_response(const core::Error& error);
 Response empty_response(beast_http::status status);
 
+// An answer whose body is a file, which the server streams from disk (a piece at a time, each write with its own
+// timeout) rather than a handler reading it into memory: set the headers on the response as usual. The path
+// travels in an internal field the server removes before anything is sent; a file that cannot be opened then is
+// answered 404.
+inline constexpr std::string_view kFileBodyField = "X-Lifeline-File-Body";
+Response file_response(std::string_view path, std::string_view content_type);
+
 // Parses a JSON body into `out` with the protobuf JSON mapping. Unknown fields and wrong types are
 // errors (Errc::invalid_argument) naming what was wrong. An empty body reads as {}.
 core::Result<void> parse_json(std::string_view body, google::protobuf::Message& out);

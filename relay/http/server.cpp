@@ -14,7 +14,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include "shared/net/awaitable.hpp"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 namespace lifeline::relay::http {
 
@@ -47,6 +49,59 @@ asio::awaitable<void> discard_rest(beast::ssl_stream<beast::tcp_stream>& stream)
         if (ec) break;
         discarded += n;
     }
+}
+
+// A response whose body is a file (file_response): the headers, then the file in pieces read as they go, so its
+// size costs no memory. The length is the file's when it was opened; each write has its own timeout, so a slow
+// client gets as long as it keeps taking bytes. Reads are blocking, like Beast's file_body: a piece from the page
+// cache at a time.
+asio::awaitable<beast::error_code> send_file_response(beast::ssl_stream<beast::tcp_stream>& stream, Response& head,
+                                                      const std::string& path, std::chrono::seconds timeout) {
+    constexpr std::size_t kPieceBytes = 256 << 10;
+    auto& tcp_stream = beast::get_lowest_layer(stream);
+    beast::error_code ec;
+    beast::file file;
+    file.open(path.c_str(), beast::file_mode::scan, ec);
+    std::uint64_t size = ec ? 0 : file.size(ec);
+    if (ec) {
+        spdlog::warn("http: cannot open {} for a download: {}", path, ec.message());
+        Response missing = error_response(beast_http::status::not_found, "not_found", "the file is no longer there");
+        missing.keep_alive(head.keep_alive());
+        tcp_stream.expires_after(timeout);
+        auto [write_error, written] = co_await beast_http::async_write(stream, missing, kTuple);
+        co_return write_error;
+    }
+    beast_http::response<beast_http::buffer_body> response;
+    response.base() = head.base();
+    response.content_length(size);
+    response.body().data = nullptr;
+    response.body().more = size > 0;
+    beast_http::response_serializer<beast_http::buffer_body> serializer(response);
+    tcp_stream.expires_after(timeout);
+    auto [header_error, header_bytes] = co_await beast_http::async_write_header(stream, serializer, kTuple);
+    if (header_error) co_return header_error;
+    std::vector<char> piece(kPieceBytes);
+    while (size > 0) {
+        const std::size_t n =
+            file.read(piece.data(), static_cast<std::size_t>(std::min<std::uint64_t>(size, kPieceBytes)), ec);
+        if (ec || n == 0) co_return ec ? ec : beast_http::error::partial_message;  // cut short: the client sees
+        size -= n;
+        response.body().data = piece.data();
+        response.body().size = n;
+        response.body().more = size > 0;
+        tcp_stream.expires_after(timeout);
+        auto [write_error, written] = co_await beast_http::async_write(stream, serializer, kTuple);
+        if (write_error == beast_http::error::need_buffer) write_error = {};
+        if (write_error) co_return write_error;
+    }
+    if (!serializer.is_done()) {
+        response.body().data = nullptr;
+        response.body().more = false;
+        tcp_stream.expires_after(timeout);
+        auto [end_error, end_bytes] = co_await beast_http::async_write(stream, serializer, kTuple);
+        co_return end_error;
+    }
+    co_return beast::error_code{};
 }
 
 }  // namespace
@@ -215,8 +270,16 @@ asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> connection)
             std::string(request.target()), response.result_int(),
             std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
 
-        tcp_stream.expires_after(options_.request_timeout);
-        auto [write_error, written] = co_await beast_http::async_write(stream, response, kTuple);
+        beast::error_code write_error;
+        if (auto file = response.find(kFileBodyField); file != response.end()) {
+            const std::string path(file->value());
+            response.erase(kFileBodyField);
+            write_error = co_await send_file_response(stream, response, path, options_.request_timeout);
+        } else {
+            tcp_stream.expires_after(options_.request_timeout);
+            auto [error, written] = co_await beast_http::async_write(stream, response, kTuple);
+            write_error = error;
+        }
         connection->busy = false;
         if (write_error || !response.keep_alive()) break;
     }

@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 
 namespace lifeline::relay::recording {
@@ -102,30 +101,19 @@ void SessionRecorder::client_bytes(std::string_view bytes) {
 
 RecordingSummary SessionRecorder::finish() { return writer_->finish(offset_now()); }
 
-core::Result<std::string> read_recording(const std::string& dir, const std::string& file_name,
-                                         std::uint64_t max_bytes) {
+core::Result<std::string> find_recording(const std::string& dir, const std::string& file_name) {
     if (!valid_file_name(file_name)) return core::make_error(core::Errc::not_found, "no such recording");
-    const std::string path = (fs::path(dir) / file_name).string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        if (errno == ENOENT) {
+    std::string path = (fs::path(dir) / file_name).string();
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
             return core::make_error(core::Errc::not_found,
                                     "the recording is no longer on the relay (the retention policy removes old ones)");
         }
         return core::make_error(core::Errc::unavailable, "cannot read the recording");
     }
-    in.seekg(0, std::ios::end);
-    const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
-    if (size > max_bytes) {
-        return core::make_error(core::Errc::payload_too_large,
-                                "the recording is " + std::to_string(size) + " bytes; downloads are limited to " +
-                                    std::to_string(max_bytes) + " (copy it from the relay's data dir)");
-    }
-    in.seekg(0);
-    std::string data(size, '\0');
-    in.read(data.data(), static_cast<std::streamsize>(size));
-    data.resize(static_cast<std::size_t>(in.gcount()));
-    return data;
+    if (!S_ISREG(info.st_mode)) return core::make_error(core::Errc::not_found, "no such recording");
+    return path;
 }
 
 }  // namespace lifeline::relay::recording

@@ -55,8 +55,8 @@ private:
     bool logged_withholding_ = false;
 };
 
-// The recording `file_name` in `dir`, read whole for a download. Errors: not_found (no such file, or a name that
-// is not a recording's), payload_too_large (over `max_bytes`), unavailable.
-core::Result<std::string> read_recording(const std::string& dir, const std::string& file_name, std::uint64_t max_bytes);
+// The path of the recording `file_name` in `dir`, for a download the HTTP server streams from disk. Blocking (a
+// stat). Errors: not_found (no such file, or a name that is not a recording's), unavailable.
+core::Result<std::string> find_recording(const std::string& dir, const std::string& file_name);
 
 }  // namespace lifeline::relay::recording

@@ -19,8 +19,6 @@ using http::beast_http::verb;
 
 namespace {
 
-// Responses are built whole in memory: a recording larger than this is refused with 413.
-constexpr std::uint64_t kMaxRecordingDownload = std::uint64_t{256} << 20;
 constexpr int kMaxMonitors = 16;
 
 using http::is_lead;
@@ -202,18 +200,15 @@ void register_session_routes(http::Router& router, http::ApiContext& api, store:
                        co_return http::error_response(status::not_found, "not_found", "this session has no recording");
                    }
                    const std::string file = session.recording();
-                   auto data = co_await api.call(
-                       [&] { return recording::read_recording(broker.recordings_dir(), file, kMaxRecordingDownload); });
-                   spdlog::info("recordings: {} downloaded by {} ({} bytes)", file, ctx.principal->username,
-                                data.size());
-                   Response response{status::ok, 11};
-                   response.set(http::beast_http::field::content_type, "application/octet-stream");
+                   // Streamed from disk by the server: a recording of any size costs the relay one piece of memory.
+                   auto path =
+                       co_await api.call([&] { return recording::find_recording(broker.recordings_dir(), file); });
+                   spdlog::info("recordings: {} downloaded by {}", file, ctx.principal->username);
+                   Response response = http::file_response(path, "application/octet-stream");
                    response.set(http::beast_http::field::content_disposition, "attachment; filename=\"" + file + "\"");
                    if (!session.recording_sha256().empty()) {
                        response.set("X-Checksum-SHA256", session.recording_sha256());
                    }
-                   response.body() = std::move(data);
-                   response.prepare_payload();
                    co_return response;
                });
 

@@ -14,9 +14,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace lifeline::net {
 
@@ -31,6 +33,8 @@ constexpr auto kStepTimeout = std::chrono::seconds(30);
 constexpr auto kCloseTimeout = std::chrono::seconds(2);
 constexpr std::uint64_t kMaxBodyBytes = std::uint64_t{64} << 20;
 constexpr std::uint32_t kMaxHeaderBytes = 64 << 10;
+constexpr std::size_t kDownloadPieceBytes = 256 << 10;
+constexpr std::size_t kMaxErrorBody = 64 << 10;
 
 std::string strip_brackets(std::string host) {
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
@@ -128,7 +132,9 @@ struct HttpsClient::Impl {
         return ::poll(&descriptor, 1, 0) != 0;
     }
 
-    HttpResponse request(const http::request<http::string_body>& message) {
+    // Sends `message` on a connection that can take it: connects lazily, and reconnects once when the server had
+    // closed an idle connection before any byte of the request went out.
+    void send(const http::request<http::string_body>& message) {
         bool retried = false;
         for (;;) {
             bool fresh = false;
@@ -156,29 +162,100 @@ struct HttpsClient::Impl {
                 }
                 fail(ec, "cannot send the request to " + host_header_);
             }
+            return;
+        }
+    }
 
-            http::response_parser<http::string_body> parser;
-            parser.body_limit(kMaxBodyBytes);
-            parser.header_limit(kMaxHeaderBytes);
-            if (message.method() == http::verb::head) parser.skip(true);
+    HttpResponse request(const http::request<http::string_body>& message) {
+        send(message);
+        auto& socket = beast::get_lowest_layer(*stream_);
+        beast::error_code ec;
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(kMaxBodyBytes);
+        parser.header_limit(kMaxHeaderBytes);
+        if (message.method() == http::verb::head) parser.skip(true);
+        socket.expires_after(kStepTimeout);
+        http::async_read(*stream_, buffer_, parser, [&ec](beast::error_code e, std::size_t) { ec = e; });
+        run();
+        if (ec) fail(ec, "no complete response from " + host_header_);
+        socket.expires_never();
+        used_ = true;
+
+        auto received = parser.release();
+        HttpResponse response = head_of(received);
+        response.body = std::move(received.body());
+        if (!received.keep_alive()) close();
+        return response;
+    }
+
+    template <class Body>
+    static HttpResponse head_of(const http::response<Body>& received) {
+        HttpResponse response;
+        response.status = received.result_int();
+        for (const auto& field : received) {
+            response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        }
+        response.content_type = std::string(received[http::field::content_type]);
+        return response;
+    }
+
+    HttpDownload download(const http::request<http::string_body>& message, std::uint64_t max_bytes,
+                          const DownloadSink& sink) {
+        send(message);
+        auto& socket = beast::get_lowest_layer(*stream_);
+        beast::error_code ec;
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none);  // counted here, against max_bytes
+        parser.header_limit(kMaxHeaderBytes);
+        socket.expires_after(kStepTimeout);
+        http::async_read_header(*stream_, buffer_, parser, [&ec](beast::error_code e, std::size_t) { ec = e; });
+        run();
+        if (ec) fail(ec, "no complete response from " + host_header_);
+
+        HttpDownload result;
+        result.response = head_of(parser.get());
+        const bool ok = result.response.status == 200;
+        if (const auto length = parser.content_length()) result.length = *length;
+        if (ok && result.length > max_bytes) {
+            result.too_large = true;
+            drop();  // the body is not read, so the connection cannot carry another request
+            return result;
+        }
+        std::vector<char> piece(kDownloadPieceBytes);
+        while (!parser.is_done()) {
+            parser.get().body().data = piece.data();
+            parser.get().body().size = piece.size();
             socket.expires_after(kStepTimeout);
             http::async_read(*stream_, buffer_, parser, [&ec](beast::error_code e, std::size_t) { ec = e; });
             run();
-            if (ec) fail(ec, "no complete response from " + host_header_);
-            socket.expires_never();
-            used_ = true;
-
-            auto received = parser.release();
-            HttpResponse response;
-            response.status = received.result_int();
-            for (const auto& field : received) {
-                response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) fail(ec, "the response from " + host_header_ + " broke off");
+            const std::size_t got = piece.size() - parser.get().body().size;
+            if (!ok) {
+                // An error's body is the server's explanation: kept, within reason.
+                result.response.body.append(piece.data(), std::min(got, kMaxErrorBody - result.response.body.size()));
+                if (result.response.body.size() >= kMaxErrorBody) {
+                    drop();
+                    return result;
+                }
+                continue;
             }
-            response.content_type = std::string(received[http::field::content_type]);
-            response.body = std::move(received.body());
-            if (!received.keep_alive()) close();
-            return response;
+            result.bytes += got;
+            if (result.bytes > max_bytes) {
+                result.too_large = true;
+                drop();
+                return result;
+            }
+            if (got > 0 && !sink(std::string_view(piece.data(), got), result.length)) {
+                result.stopped = true;
+                drop();
+                return result;
+            }
         }
+        socket.expires_never();
+        used_ = true;
+        if (!parser.get().keep_alive()) close();
+        return result;
     }
 
     void close() noexcept {
@@ -213,9 +290,11 @@ HttpsClient::HttpsClient(HttpsClient&&) noexcept = default;
 HttpsClient& HttpsClient::operator=(HttpsClient&&) noexcept = default;
 HttpsClient::~HttpsClient() = default;
 
-HttpResponse HttpsClient::request(std::string_view method, std::string_view target, std::string_view body,
-                                  std::string_view bearer_token,
-                                  const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+namespace {
+
+http::request<http::string_body> https_request_message(
+    const std::string& host_header, std::string_view method, std::string_view target, std::string_view body,
+    std::string_view bearer_token, const std::vector<std::pair<std::string, std::string>>& extra_headers) {
     require_single_line(method, "the method");
     require_single_line(target, "the target");
     require_single_line(bearer_token, "the bearer token");
@@ -229,7 +308,7 @@ HttpResponse HttpsClient::request(std::string_view method, std::string_view targ
     }
     message.target(target);
     message.version(11);
-    message.set(http::field::host, impl_->host_header_);
+    message.set(http::field::host, host_header);
     message.set(http::field::user_agent, "lifeline-https-client");
     if (!bearer_token.empty()) message.set(http::field::authorization, "Bearer " + std::string(bearer_token));
     if (!body.empty()) {
@@ -243,7 +322,22 @@ HttpResponse HttpsClient::request(std::string_view method, std::string_view targ
     }
     message.keep_alive(true);
     message.prepare_payload();
-    return impl_->request(message);
+    return message;
+}
+
+}  // namespace
+
+HttpResponse HttpsClient::request(std::string_view method, std::string_view target, std::string_view body,
+                                  std::string_view bearer_token,
+                                  const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+    return impl_->request(
+        https_request_message(impl_->host_header_, method, target, body, bearer_token, extra_headers));
+}
+
+HttpDownload HttpsClient::download(std::string_view target, std::string_view bearer_token, std::uint64_t max_bytes,
+                                   const DownloadSink& sink) {
+    return impl_->download(https_request_message(impl_->host_header_, "GET", target, {}, bearer_token, {}), max_bytes,
+                           sink);
 }
 
 void HttpsClient::close() {

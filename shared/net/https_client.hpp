@@ -4,6 +4,7 @@
 #include "shared/net/tls.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,18 @@ struct HttpResponse {
     // The first header with this name (case-insensitive), or "" when there is none.
     std::string header(std::string_view name) const;
 };
+
+// A streamed GET's outcome. The body of a 200 went to the sink; any other status's body (at most 64 KiB) is in
+// response.body.
+struct HttpDownload {
+    HttpResponse response;     // status and headers
+    std::uint64_t length = 0;  // Content-Length, 0 when the server did not say (chunked)
+    std::uint64_t bytes = 0;   // body bytes of a 200 handed to the sink
+    bool too_large = false;    // a 200 whose body is longer than max_bytes: stopped there (or before, by its length)
+    bool stopped = false;      // the sink asked to stop
+};
+// Takes each piece of the body as it arrives, with the announced length (0 if unknown); false stops the download.
+using DownloadSink = std::function<bool(std::string_view piece, std::uint64_t length)>;
 
 // Not thread-safe: use one client per thread. Movable; a moved-from client may only be destroyed or assigned.
 class HttpsClient {
@@ -42,6 +55,12 @@ public:
     HttpResponse request(std::string_view method, std::string_view target, std::string_view body = {},
                          std::string_view bearer_token = {},
                          const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
+
+    // GET `target` with the body streamed to `sink` in pieces of at most 256 KiB, so a body of any size costs one
+    // piece of memory: every read has the 30 s step timeout, the whole no limit. A 200 longer than `max_bytes` or
+    // a sink that answers false ends the download early (the connection is dropped). Otherwise as request().
+    HttpDownload download(std::string_view target, std::string_view bearer_token, std::uint64_t max_bytes,
+                          const DownloadSink& sink);
 
     // Ends the TLS session politely (waits up to 2 s for the server's close_notify). Never throws; the next
     // request reconnects.

@@ -176,6 +176,21 @@ core::Result<void> RecordingReader::read_header() {
     header_.width = static_cast<std::uint16_t>(*width);
     header_.height = static_cast<std::uint16_t>(*height);
     header_.flags = static_cast<std::uint8_t>(*flags);
+    first_chunk_ = position_;
+    return {};
+}
+
+core::Result<void> RecordingReader::seek(const ReaderPosition& where) {
+    if (error_) return *error_;
+    if (where.byte < first_chunk_) return invalid("a recording position before its first chunk");
+    in_->clear();
+    in_->seekg(static_cast<std::streamoff>(where.byte));
+    if (!*in_) return core::make_error(core::Errc::unavailable, "cannot reposition the recording");
+    position_ = where.byte;
+    chunks_ = where.chunks;
+    last_offset_ = where.last_offset_ms;
+    end_ = End::more;
+    cut_.clear();
     return {};
 }
 

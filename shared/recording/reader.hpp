@@ -20,6 +20,13 @@ struct Chunk {
     ChunkKind chunk_kind() const { return static_cast<ChunkKind>(kind); }
 };
 
+// Where a reader is between two chunks: enough to carry on reading from there later (playback's keyframes).
+struct ReaderPosition {
+    std::uint64_t byte = 0;            // the next chunk's first byte in the file
+    std::uint64_t chunks = 0;          // chunks read before it
+    std::uint32_t last_offset_ms = 0;  // the offset of the chunk before it
+};
+
 // Reads one recording front to back with memory bounded by the largest chunk (kMaxChunkBytes). Anything malformed
 // is an error naming where and what, never undefined behaviour: the input may be hostile. Not thread-safe.
 class RecordingReader {
@@ -41,6 +48,12 @@ public:
     core::Result<std::optional<Chunk>> next();
 
     std::uint64_t chunks() const { return chunks_; }  // chunks read so far (the end chunk not counted)
+    // Before the next chunk; valid while no error or end has been met.
+    ReaderPosition position() const { return {position_, chunks_, last_offset_}; }
+    // Carries on from a position this reader (or another over the same file) answered earlier, as if every chunk
+    // before it had been read again. Errors: invalid_argument for a position before the first chunk or after an
+    // error; unavailable when the file cannot be repositioned.
+    core::Result<void> seek(const ReaderPosition& where);
     bool complete() const { return end_ == End::complete; }
     bool truncated() const { return end_ == End::truncated; }
     // "complete after N chunks", "truncated after N chunks (...)", or "N chunks read so far".
@@ -56,7 +69,8 @@ private:
     std::unique_ptr<std::istream> in_;
     RecordingHeader header_;
     std::uint64_t chunks_ = 0;
-    std::uint64_t position_ = 0;  // bytes consumed from the start of the file
+    std::uint64_t position_ = 0;     // bytes consumed from the start of the file
+    std::uint64_t first_chunk_ = 0;  // where the chunks begin, after the header
     std::uint32_t last_offset_ = 0;
     End end_ = End::more;
     std::string cut_;  // why truncated

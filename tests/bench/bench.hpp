@@ -78,6 +78,21 @@ struct SessionBenchOptions {
     bool lifeline = true;            // false: peers only
 };
 int run_session_bench(const SessionBenchOptions& options);
+
+// `lifeline-bench playback`: a scripted recording of desktop activity, and the playback window's seeks in it,
+// decoding from the start each time and resuming at keyframes (no relay: the file is written here).
+struct PlaybackBenchOptions {
+    double minutes = 30;  // of recorded activity
+    int width = 1280, height = 720;
+    std::string encoding = "tight";  // tight | zrle
+    int updates_per_second = 5;
+    int budget_mib = 256;  // the keyframes' memory budget
+    int max_mib = 2048;    // the recording may not grow past this
+    std::string dir;       // where the recording goes (default: a temporary folder)
+    bool keep = false;     // keep the recording
+};
+int run_playback_bench(const PlaybackBenchOptions& options);
+
 // Between session_bench.cpp (measuring, output) and session_systems.cpp (starting and stopping the systems).
 struct SessionPids {
     pid_t server = -1, relay = -1, x_server = -1, workload = -1;  // -1: not ours to measure

@@ -53,6 +53,20 @@ int main(int argc, char** argv) {
         ->add_option("--client-write-buffer", relay.client_write_buffer,
                      "experiment: the clients' Beast write_buffer_bytes (0: the product's 64 KiB)")
         ->check(CLI::Range(0, 1 << 20));
+    lifeline::bench::PlaybackBenchOptions playback;
+    auto* playback_cmd =
+        app.add_subcommand("playback", "seeks in a scripted session recording, from the start and from keyframes");
+    playback_cmd->add_option("--minutes", playback.minutes, "recorded activity")->check(CLI::Range(1.0, 240.0));
+    playback_cmd->add_option("--width", playback.width)->check(CLI::Range(64, 3840));
+    playback_cmd->add_option("--height", playback.height)->check(CLI::Range(64, 2160));
+    playback_cmd->add_option("--encoding", playback.encoding)->check(CLI::IsMember({"tight", "zrle"}));
+    playback_cmd->add_option("--updates-per-second", playback.updates_per_second)->check(CLI::Range(1, 60));
+    playback_cmd->add_option("--budget-mib", playback.budget_mib, "the keyframes' memory budget")
+        ->check(CLI::Range(8, 4096));
+    playback_cmd->add_option("--max-mib", playback.max_mib, "stop if the recording grows past this")
+        ->check(CLI::Range(1, 8192));
+    playback_cmd->add_option("--dir", playback.dir, "where to write the recording");
+    playback_cmd->add_flag("--keep", playback.keep, "keep the recording");
     CLI11_PARSE(app, argc, argv);
     // stdout carries the JSON alone; what the viewer core logs goes to stderr.
     lifeline::core::init_logging("info", false);
@@ -60,5 +74,6 @@ int main(int argc, char** argv) {
     if (*tickets_cmd) return lifeline::bench::run_ticket_bench(tickets);
     if (*agents_cmd) return lifeline::bench::run_agent_bench(agents);
     if (*relay_cmd) return lifeline::bench::run_relay_bench(relay);
+    if (*playback_cmd) return lifeline::bench::run_playback_bench(playback);
     return 2;
 }

@@ -400,6 +400,20 @@ TEST_F(RelayWorkflowTest, a_resolved_ticket_takes_the_requesters_rating) {
 }
 
 TEST_F(RelayWorkflowTest, groups_are_managed_by_leads_and_admins_only) {
+    // Each committed change reaches the staff's event streams: the group as it is now.
+    auto stream = online("amy");
+    auto next_group = [&] {
+        for (;;) {
+            const std::string frame = stream->receive();
+            v1::StaffEvent older;
+            EXPECT_TRUE(older.ParseFromString(frame)) << "a StaffEvent to a viewer that predates the extras";
+            v1::StaffEventExtra extra;
+            if (extra.ParseFromString(frame) && extra.has_group()) {
+                EXPECT_EQ(older.body_case(), v1::StaffEvent::BODY_NOT_SET);
+                return extra.group();
+            }
+        }
+    };
     v1::CreateGroupRequest request;
     request.set_name("desk-2");
     EXPECT_EQ(as("amy").call("POST", "/api/v1/groups", request).status, 403u);
@@ -415,8 +429,12 @@ TEST_F(RelayWorkflowTest, groups_are_managed_by_leads_and_admins_only) {
     EXPECT_EQ(as("lee").call("PUT", "/api/v1/groups/no-group/members/dan", member).status, 404u);
     auto with_dan = parsed<v1::Group>(as("lee").call("PUT", "/api/v1/groups/office-it/members/dan", member));
     EXPECT_EQ(with_dan.members_size(), 4);
+    auto pushed = next_group();
+    EXPECT_EQ(pushed.name(), "office-it");
+    EXPECT_EQ(pushed.members_size(), 4) << "the refused changes published nothing";
     auto without = parsed<v1::Group>(as("lee").call("DELETE", "/api/v1/groups/office-it/members/dan"));
     EXPECT_EQ(without.members_size(), 3);
+    EXPECT_EQ(next_group().members_size(), 3);
     EXPECT_EQ(as("lee").call("DELETE", "/api/v1/groups/office-it/members/dan").status, 404u);
     auto list = parsed<v1::GroupList>(as("amy").call("GET", "/api/v1/groups"));
     EXPECT_EQ(list.groups_size(), 3);

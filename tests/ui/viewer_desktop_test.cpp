@@ -33,6 +33,7 @@
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QTabWidget>
@@ -429,8 +430,13 @@ TEST(ViewerDesktop, a_lead_reviews_the_audit_log_and_plays_back_the_sessions_rec
     review->play_selected();
     ASSERT_EQ(review->playback_windows().size(), 1u);
     auto* playback = review->playback_windows().front();
+    // The download streams on a thread of its own, its progress under the picture until the recording is there.
+    EXPECT_FALSE(playback->download_bar()->isHidden());
+    screenshot(*playback, "11a-playback-downloading");
     ASSERT_TRUE(wait_until([&] { return playback->ready(); }, std::chrono::seconds(30)))
         << playback->status_label()->text().toStdString();
+    EXPECT_TRUE(playback->download_bar()->isHidden());
+    ASSERT_NE(playback->keyframes(), nullptr);
     EXPECT_GT(playback->duration_ms(), 1000u);
     std::vector<std::string> labels;
     for (const auto& mark : playback->marks())

@@ -1,9 +1,11 @@
 // The helpdesk workflow in the desktop viewer under Xvfb, against the real relay with SLA targets of
 // seconds: the queue's SLA column with on-track, at-risk, breached and paused tickets (colour and
-// words), the views' counts and the category filter; a lead assigns a ticket to a group member,
+// words), the views' counts, the category and SLA filters; a lead assigns a ticket to a group member,
 // escalates it from the panel with a reason, the timeline shows the escalation, and a ticket is
-// resolved with a note and rated. Screenshots:
-// viewer-workflow-{1-queue-sla,2-escalate,3-ticket,4-escalate-refused}.png.
+// resolved with a note and rated. A technician claims and escalates their own tickets, is not offered
+// what only a lead or the assignee may do, follows a group change without reconnecting, and records a
+// user's rating. Screenshots: viewer-workflow-{1-queue-sla,2-escalate,3-ticket,4-escalate-refused,
+// 5-technician-refused,6-rating,7-technician,8-sla-filter}.png.
 #include "tests/support/api_client.hpp"
 #include "tests/support/qt_wait.hpp"
 #include "tests/support/relay_process.hpp"
@@ -22,6 +24,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QSettings>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
@@ -230,6 +233,24 @@ TEST(ViewerDesktop, a_lead_sees_the_sla_in_the_queue_assigns_and_escalates_from_
     QMetaObject::invokeMethod(categories, "activated", Q_ARG(int, 0));
     ASSERT_TRUE(wait_until([&] { return table->model()->rowCount() == 5; }));
 
+    // The SLA filter reads only what needs attention from the relay (sla=), and the views count that.
+    auto* sla_filter = window.sla_filter();
+    ASSERT_EQ(sla_filter->count(), 3);
+    sla_filter->setCurrentIndex(1);
+    QMetaObject::invokeMethod(sla_filter, "activated", Q_ARG(int, 1));
+    EXPECT_TRUE(wait_until([&] { return model->rowCount() == 3; })) << "the printer, the VPN and the spreadsheet";
+    EXPECT_EQ(child<QToolButton>(window, "view-all")->text(), "All (3)");
+    EXPECT_EQ(child<QToolButton>(window, "view-groups")->text(), "My groups (2)");
+    screenshot(window, "workflow-8-sla-filter");
+    sla_filter->setCurrentIndex(2);
+    QMetaObject::invokeMethod(sla_filter, "activated", Q_ARG(int, 2));
+    ASSERT_TRUE(wait_until([&] { return model->rowCount() == 1 && table->model()->rowCount() == 1; }));
+    EXPECT_EQ(table->model()->index(0, QueueModel::Number).data().toString().toStdString(), vpn);
+    EXPECT_EQ(child<QToolButton>(window, "view-groups")->text(), "My groups (0)");
+    sla_filter->setCurrentIndex(0);
+    QMetaObject::invokeMethod(sla_filter, "activated", Q_ARG(int, 0));
+    ASSERT_TRUE(wait_until([&] { return model->rowCount() == 5 && table->model()->rowCount() == 5; }));
+
     // The breached ticket's panel: both targets, coloured, with their words.
     auto* panel = window.ticket_panel();
     auto* workflow = panel->workflow();
@@ -356,7 +377,146 @@ TEST(ViewerDesktop, a_lead_sees_the_sla_in_the_queue_assigns_and_escalates_from_
     EXPECT_TRUE(wait_until([&] {
         return workflow->facts()->text().contains("Rating: ★★★★☆ 4 of 5: Quick, and <i>friendly</i>");
     })) << workflow->facts()->text().toStdString();
+
+    // The SLA filter is remembered with the others.
+    sla_filter->setCurrentIndex(2);
+    QMetaObject::invokeMethod(sla_filter, "activated", Q_ARG(int, 2));
     window.close();
+    viewer::ui::MainWindow again(client, dialog.signed_in());
+    EXPECT_EQ(again.sla_filter()->currentIndex(), 2);
+    ASSERT_TRUE(wait_until([&] { return again.live() && again.queue_model()->rowCount() > 0; }));
+    for (int row = 0; row < again.queue_model()->rowCount(); ++row)
+        EXPECT_EQ(again.queue_model()->index(row, QueueModel::Sla).data(QueueModel::SlaStateRole).toInt(),
+                  v1::SLA_BREACHED);
+    QSettings().remove("queue/sla");
+}
+
+// A technician's panel offers what the relay lets them do: claim what nobody holds, escalate what is theirs
+// (or nobody's) with a reason, and record a user's rating once a ticket is resolved; not assign (leads do),
+// nor escalate someone else's ticket. Group changes reach the window through the event stream.
+TEST(ViewerDesktop, a_technician_claims_and_escalates_their_own_tickets_and_records_a_rating) {
+    QSettings().remove("queue");  // no filters left by another test
+    WorkflowDesk desk;
+    const std::string toner = desk.open("Toner is low on floor 2", v1::P3, "Printing");
+    const std::string laptop = desk.open("Laptop does not boot", v1::P3, "Printing");
+    const std::string wifi = desk.open("Wi-Fi drops in room 4", v1::P3, "Network");
+    const std::string mouse = desk.open("Mouse stopped working", v1::P4);
+    v1::AssignRequest to_omar;
+    to_omar.set_assignee("omar");
+    ASSERT_EQ(desk.lena.call("POST", "/api/v1/tickets/" + laptop + "/assign", to_omar).status, 200u);
+    v1::ChangeStatusRequest resolved;
+    resolved.set_status(v1::Ticket::RESOLVED);
+    resolved.set_note("A new mouse from the store room.");
+    ASSERT_EQ(desk.lena.call("POST", "/api/v1/tickets/" + mouse + "/status", resolved).status, 200u);
+
+    viewer::ui::RelayClient client;
+    viewer::ui::SignInDialog dialog(client);
+    sign_in(dialog, desk.relay, "tina", kPassword, false);
+    viewer::ui::MainWindow window(client, dialog.signed_in());
+    window.resize(1440, 860);
+    window.show();
+    auto* table = window.queue_view();
+    ASSERT_TRUE(wait_until(
+        [&] { return window.live() && window.queue_model()->rowCount() == 4 && window.directory_loaded(); }));
+    auto* groups_view = child<QToolButton>(window, "view-groups");
+    EXPECT_EQ(groups_view->text(), "My groups (3)");
+    auto* panel = window.ticket_panel();
+    auto* workflow = panel->workflow();
+    auto* facts = child<QLabel>(*panel, "ticket-facts");
+    auto* claim = child<QPushButton>(*panel, "claim");
+    auto select = [&](const std::string& number) {
+        for (int row = 0; row < table->model()->rowCount(); ++row) {
+            if (table->model()->index(row, QueueModel::Number).data().toString().toStdString() == number) {
+                table->setCurrentIndex(table->model()->index(row, 0));
+            }
+        }
+        auto* title = child<QLabel>(*panel, "ticket-title");
+        return wait_until([&] { return title->text().startsWith(QString::fromStdString(number)); });
+    };
+
+    // Nobody's ticket: no Assign (a lead's action), but Claim; then escalated, with a reason, to tier 2.
+    ASSERT_TRUE(select(toner));
+    EXPECT_FALSE(workflow->assign_button()->isVisible()) << "assigning is for leads";
+    EXPECT_FALSE(workflow->rating_button()->isVisible()) << "an open ticket is not rated";
+    ASSERT_TRUE(claim->isEnabled());
+    claim->click();
+    ASSERT_TRUE(wait_until([&] { return facts->text().contains("Assignee: tina"); })) << facts->text().toStdString();
+    EXPECT_EQ(desk.ticket(toner).assignee(), "tina");
+    EXPECT_FALSE(claim->isEnabled());
+    ASSERT_TRUE(workflow->escalate_button()->isEnabled());
+    workflow->escalate_button()->click();
+    auto* escalation = workflow->escalate_dialog();
+    ASSERT_NE(escalation, nullptr);
+    EXPECT_TRUE(escalation->next_tier_choice()->text().contains("office-it/2"))
+        << escalation->next_tier_choice()->text().toStdString();
+    escalation->note_field()->setPlainText("needs a new fuser unit");
+    escalation->submit_button()->click();
+    ASSERT_TRUE(wait_until([&] { return workflow->escalate_dialog() == nullptr; }));
+    ASSERT_TRUE(wait_until([&] { return workflow->facts()->text().contains("office-it) · tier 2"); }))
+        << workflow->facts()->text().toStdString();
+    EXPECT_TRUE(workflow->facts()->text().contains("Escalations: 1"));
+    EXPECT_TRUE(facts->text().contains("Unassigned")) << "tier 1 lets go";
+    EXPECT_EQ(desk.ticket(toner).tier(), 2);
+
+    // omar's ticket: neither claimed nor escalated by tina, and the panel says who may.
+    ASSERT_TRUE(select(laptop));
+    EXPECT_FALSE(claim->isEnabled());
+    EXPECT_FALSE(workflow->escalate_button()->isEnabled());
+    EXPECT_EQ(workflow->escalate_button()->toolTip(), "Only omar or a lead may escalate it");
+
+    // The ticket is given to omar while tina writes her reason: the button follows, and the relay's refusal
+    // shows in the dialog.
+    ASSERT_TRUE(select(wifi));
+    escalation = workflow->open_escalation();
+    ASSERT_NE(escalation, nullptr);
+    EXPECT_FALSE(escalation->next_tier_choice()->isEnabled()) << "tina is network's only tier";
+    escalation->note_field()->setPlainText("needs someone on site");
+    ASSERT_EQ(desk.lena.call("POST", "/api/v1/tickets/" + wifi + "/assign", to_omar).status, 200u);
+    ASSERT_TRUE(wait_until([&] { return !workflow->escalate_button()->isEnabled(); }));
+    escalation->submit_button()->click();
+    ASSERT_TRUE(wait_until([&] { return escalation->error_label()->isVisible(); }));
+    EXPECT_TRUE(escalation->error_label()->text().contains("assigned to omar; only they or a lead may escalate it"))
+        << escalation->error_label()->text().toStdString();
+    screenshot(*escalation, "workflow-5-technician-refused");
+    escalation->reject();
+    EXPECT_EQ(desk.ticket(wifi).group(), "network");
+
+    // A lead takes tina out of network: "my groups" follows at once, without a reconnect.
+    ASSERT_EQ(desk.lena.call("DELETE", "/api/v1/groups/network/members/tina").status, 200u);
+    EXPECT_TRUE(wait_until([&] { return groups_view->text() == "My groups (2)"; }))
+        << groups_view->text().toStdString();
+    EXPECT_GE(window.groups_reads(), 1);
+
+    // The user's rating, taken on the phone: only for a resolved ticket, which the relay checks again.
+    ASSERT_TRUE(select(mouse));
+    EXPECT_FALSE(claim->isEnabled()) << "a resolved ticket is not claimed";
+    ASSERT_TRUE(workflow->rating_button()->isVisible());
+    workflow->rating_button()->click();
+    auto* rating = workflow->rating_dialog();
+    ASSERT_NE(rating, nullptr);
+    EXPECT_FALSE(rating->submit_button()->isEnabled()) << "a rating first; the comment may stay empty";
+    rating->rating_choice(5)->click();
+    EXPECT_TRUE(rating->submit_button()->isEnabled());
+    rating->note_field()->setPlainText("Fixed while I was still on the phone.");
+    screenshot(*rating, "workflow-6-rating");
+    v1::ChangeStatusRequest reopen;
+    reopen.set_status(v1::Ticket::OPEN);
+    reopen.set_note("The new mouse stops too.");
+    ASSERT_EQ(desk.lena.call("POST", "/api/v1/tickets/" + mouse + "/status", reopen).status, 200u);
+    ASSERT_TRUE(wait_until([&] { return !workflow->rating_button()->isVisible(); }));
+    rating->submit_button()->click();
+    ASSERT_TRUE(wait_until([&] { return rating->error_label()->isVisible(); }));
+    EXPECT_TRUE(rating->error_label()->text().contains("can be rated once it is resolved"))
+        << rating->error_label()->text().toStdString();
+    ASSERT_EQ(desk.lena.call("POST", "/api/v1/tickets/" + mouse + "/status", resolved).status, 200u);
+    ASSERT_TRUE(wait_until([&] { return workflow->rating_button()->isVisible(); }));
+    rating->submit_button()->click();  // submitting again is the retry
+    ASSERT_TRUE(wait_until([&] { return workflow->rating_dialog() == nullptr; }));
+    EXPECT_TRUE(wait_until([&] {
+        return workflow->facts()->text().contains("Rating: ★★★★★ 5 of 5: Fixed while I was still on the phone.");
+    })) << workflow->facts()->text().toStdString();
+    EXPECT_EQ(desk.ticket(mouse).satisfaction().rating(), 5);
+    screenshot(window, "workflow-7-technician");
 }
 
 }  // namespace

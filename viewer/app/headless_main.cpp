@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     CLI::App app{"lifeline-viewer: see and control a user's screen through the Lifeline relay"};
+    app.footer(
+        "Without --headless: the desktop (--relay URL --user NAME fill in the sign-in). With --tour DIR --relay URL "
+        "--user NAME --ca-fingerprint FP --ticket N [--lead NAME] it walks through a whole session by itself, "
+        "saves screenshots into DIR and exits; the passwords come on standard input, one a line.");
     HeadlessOptions options;
     bool headless = true;  // main() got here only with --headless
     app.add_flag("--headless", headless, "run without a window: connect, act, print a JSON summary and exit");

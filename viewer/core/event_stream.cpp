@@ -61,9 +61,16 @@ struct EventStream::Impl {
                         why = reason.empty() ? error.message() : std::string(reason.data(), reason.size());
                         break;
                     }
+                    const auto* frame = static_cast<const char*>(buffer.data().data());
+                    const int size = static_cast<int>(buffer.size());
                     v1::StaffEvent event;
-                    if (event.ParseFromArray(buffer.data().data(), static_cast<int>(buffer.size()))) {
+                    if (!event.ParseFromArray(frame, size)) continue;
+                    // No StaffEvent body: a kind added since (helpdesk.proto's StaffEventExtra), or newer still.
+                    if (event.body_case() != v1::StaffEvent::BODY_NOT_SET) {
                         callbacks.event(event);
+                    } else if (v1::StaffEventExtra extra; callbacks.extra && extra.ParseFromArray(frame, size) &&
+                                                          extra.body_case() != v1::StaffEventExtra::BODY_NOT_SET) {
+                        callbacks.extra(extra);
                     }
                 }
                 if (stopping) break;

@@ -9,11 +9,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
 
 namespace lifeline::viewer {
+
+class PlaybackSnapshots;  // playback_snapshots.hpp
 
 struct PlaybackOptions {
     // 1 plays as recorded, 4 four times as fast; 0 as fast as the decoder takes it.
@@ -33,6 +36,10 @@ struct PlaybackOptions {
     RfbOptions rfb;
     // After the last byte is written, for the decoder to finish.
     std::chrono::milliseconds drain_timeout{30'000};
+    // Keyframes of this recording, shared by every play of it: playing resumes at the latest one it may (at or
+    // before start_at_ms when pacing or showing pictures, at or before stop_at_ms), and adds those that fall due
+    // while it decodes. Null: every play decodes from the start.
+    std::shared_ptr<PlaybackSnapshots> snapshots;
 };
 
 struct PlaybackResult {
@@ -45,6 +52,8 @@ struct PlaybackResult {
     bool complete = false;           // the recording's end was reached and it was finished normally
     bool truncated = false;          // the recording's end was reached and a crash had cut it short
     std::string end;                 // how the reading ended, for people: "complete, 120 chunks", "stopped at ..."
+    std::optional<std::uint32_t> resumed_at_ms;  // the offset of the keyframe decoding resumed at, if it did
+    std::uint64_t keyframes_taken = 0;           // keyframes this play added to options.snapshots
 };
 
 // Plays `path`. Blocking: runs the writer side on a thread of its own and libvncclient on RfbClient's, and returns

@@ -4,15 +4,22 @@
 
 #include "shared/net/ws_client.hpp"
 
+#include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
+#include <openssl/evp.h>
+#include <unistd.h>
 #include <boost/system/system_error.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <exception>
+#include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -133,20 +140,28 @@ core::Result<RelayApi> RelayApi::create(RelayEndpoint relay) {
     }
 }
 
+namespace {
+
+core::Error relay_unreachable(const RelayEndpoint& relay, const boost::system::system_error& error) {
+    const std::string where = net::host_and_port(relay.host, relay.port);
+    if (net::is_certificate_rejection(error.code())) {
+        return core::make_error(Errc::unauthenticated,
+                                "the relay at " + where +
+                                    " presented a certificate that does not match the configured CA; refusing "
+                                    "to talk to it");
+    }
+    return core::make_error(Errc::unavailable, "cannot reach the relay at " + where + ": " + error.what());
+}
+
+}  // namespace
+
 core::Result<std::string> RelayApi::call(std::string_view method, const std::string& target, const std::string& body,
                                          unsigned expected_status) {
     net::HttpResponse response;
     try {
         response = http_.request(method, "/api/v1" + target, body, token_);
     } catch (const boost::system::system_error& error) {
-        const std::string where = net::host_and_port(relay_.host, relay_.port);
-        if (net::is_certificate_rejection(error.code())) {
-            return core::make_error(Errc::unauthenticated,
-                                    "the relay at " + where +
-                                        " presented a certificate that does not match the configured CA; refusing "
-                                        "to talk to it");
-        }
-        return core::make_error(Errc::unavailable, "cannot reach the relay at " + where + ": " + error.what());
+        return relay_unreachable(relay_, error);
     }
     if (response.status != expected_status) return relay_error(response.status, response.body);
     return std::move(response.body);
@@ -300,6 +315,13 @@ core::Result<v1::Ticket> RelayApi::escalate(const std::string& number, const std
     return parsed<v1::Ticket>(ticket_call("POST", number, "/escalate", to_json(request), 200));
 }
 
+core::Result<v1::Ticket> RelayApi::record_rating(const std::string& number, int rating, const std::string& comment) {
+    v1::SatisfactionRequest request;
+    request.set_rating(rating);
+    request.set_comment(comment);
+    return parsed<v1::Ticket>(ticket_call("POST", number, "/satisfaction", to_json(request), 200));
+}
+
 core::Result<v1::Device> RelayApi::get_device(const std::string& device_id) {
     if (!is_path_token(device_id)) return invalid("not a device id: \"" + device_id + "\"");
     return parsed<v1::Device>(call("GET", "/agents/" + device_id, {}, 200));
@@ -334,9 +356,117 @@ core::Result<v1::Report> RelayApi::report(const std::string& name, const std::st
     return parsed<v1::Report>(call("GET", *target, {}, 200));
 }
 
-core::Result<std::string> RelayApi::download_recording(const std::string& session_id) {
+namespace {
+
+// The file a recording streams into, with the digest of what went in; removed unless kept.
+class RecordingFile {
+public:
+    explicit RecordingFile(std::string path) : path_(std::move(path)), digest_(EVP_MD_CTX_new()) {}
+    RecordingFile(const RecordingFile&) = delete;
+    RecordingFile& operator=(const RecordingFile&) = delete;
+    ~RecordingFile() {
+        if (fd_ >= 0) ::close(fd_);
+        if (!kept_) ::unlink(path_.c_str());
+        EVP_MD_CTX_free(digest_);
+    }
+
+    core::Result<void> open() {
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd_ < 0) return failed("cannot create");
+        if (digest_ == nullptr || EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr) != 1) {
+            return core::make_error(Errc::unavailable, "SHA-256 is not available");
+        }
+        return {};
+    }
+    core::Result<void> write(std::string_view bytes) {
+        EVP_DigestUpdate(digest_, bytes.data(), bytes.size());
+        while (!bytes.empty()) {
+            const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return failed("cannot write");
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return {};
+    }
+    core::Result<void> close() {
+        const int fd = std::exchange(fd_, -1);
+        if (::close(fd) != 0) return failed("cannot write");
+        return {};
+    }
+    std::string sha256_hex() {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int length = 0;
+        EVP_DigestFinal_ex(digest_, digest, &length);
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string hex;
+        for (unsigned int i = 0; i < length; ++i) {
+            hex += kHex[digest[i] >> 4];
+            hex += kHex[digest[i] & 0xF];
+        }
+        return hex;
+    }
+    void keep() { kept_ = true; }
+
+private:
+    core::Error failed(const char* what) const {
+        return core::make_error(Errc::unavailable,
+                                std::string(what) + " " + path_ + ": " + std::system_category().message(errno));
+    }
+
+    std::string path_;
+    int fd_ = -1;
+    EVP_MD_CTX* digest_;
+    bool kept_ = false;
+};
+
+std::string lower_case(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+}  // namespace
+
+core::Result<std::uint64_t> RelayApi::download_recording(const std::string& session_id, const std::string& path,
+                                                         const DownloadProgress& progress, std::uint64_t max_bytes) {
     if (!is_path_token(session_id)) return invalid("not a session id: \"" + session_id + "\"");
-    return call("GET", "/sessions/" + session_id + "/recording", {}, 200);
+    RecordingFile file(path);
+    if (auto opened = file.open(); !opened) return opened.error();
+    std::optional<core::Error> write_error;
+    std::uint64_t received = 0;
+    net::HttpDownload download;
+    try {
+        download = http_.download("/api/v1/sessions/" + session_id + "/recording", token_, max_bytes,
+                                  [&](std::string_view piece, std::uint64_t length) {
+                                      if (auto written = file.write(piece); !written) {
+                                          write_error = written.error();
+                                          return false;
+                                      }
+                                      received += piece.size();
+                                      return !progress || progress(received, length);
+                                  });
+    } catch (const boost::system::system_error& error) {
+        return relay_unreachable(relay_, error);
+    }
+    if (download.response.status != 200) return relay_error(download.response.status, download.response.body);
+    if (write_error) return *write_error;
+    if (download.too_large) {
+        return core::make_error(Errc::payload_too_large, "the recording is larger than the viewer downloads (" +
+                                                             std::to_string(max_bytes >> 20) +
+                                                             " MiB); copy it from the relay's data folder");
+    }
+    if (download.stopped) return core::make_error(Errc::unavailable, "the download was cancelled");
+    if (download.length != 0 && download.bytes != download.length) {
+        return core::make_error(Errc::unavailable, "the download broke off after " + std::to_string(download.bytes) +
+                                                       " of " + std::to_string(download.length) + " bytes");
+    }
+    if (auto closed = file.close(); !closed) return closed.error();
+    const std::string expected = lower_case(download.response.header("X-Checksum-SHA256"));
+    if (!expected.empty() && file.sha256_hex() != expected) {
+        return core::make_error(Errc::unavailable, "the downloaded recording does not match its SHA-256: damaged");
+    }
+    file.keep();
+    return download.bytes;
 }
 
 }  // namespace lifeline::viewer

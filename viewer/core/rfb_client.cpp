@@ -3,6 +3,8 @@
 // messages, and stopping never waits on the server.
 #include "viewer/core/rfb_client.hpp"
 
+#include "viewer/core/input_latency.hpp"
+#include "viewer/core/rfb_decoder_state.hpp"
 #include "viewer/core/rfb_stream_guard.hpp"
 
 #include <rfb/rfbclient.h>
@@ -12,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +29,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -92,12 +96,15 @@ struct ClientDeleter {
     }
 };
 
+// Input carries when it was made, for the latency figure.
 struct PointerCommand {
     int x, y, button_mask;
+    InputLatency::Clock::time_point made{};
 };
 struct KeyCommand {
     std::uint32_t keysym;
     bool down;
+    InputLatency::Clock::time_point made{};
 };
 struct ClipboardCommand {
     std::string text;
@@ -260,6 +267,9 @@ struct RfbClient::Impl {
 
     RfbStreamGuard guard;  // the pump's alone
 
+    mutable std::mutex latency_mutex;
+    InputLatency latency;  // input from the worker, updates from the pump
+
     std::mutex transport_mutex;
     std::string transport_error;  // the pump's view of why the stream ended
     std::string refused;          // why the guard stopped the server's stream; outranks what libvncclient says next
@@ -285,6 +295,25 @@ struct RfbClient::Impl {
     // Worker thread only.
     std::string last_line;         // libvncclient's last log line
     std::string callback_failure;  // our code inside a libvncclient callback failed: the session ends
+
+    // Keyframes (request_state, resume). The pump's guard is copied by the worker, so the pump feeds it under
+    // guard_mutex; `handed` counts the server bytes the pump has passed into libvncclient's socket.
+    struct StateRequest {
+        std::uint64_t server_byte = 0;
+        StateCallback done;
+    };
+    static core::Result<std::unique_ptr<RfbClient>> launch(int fd, const RfbOptions& options,
+                                                           const RfbDecoderState* resume_from);
+    core::Result<void> restore(const RfbDecoderState& saved);  // before the threads start
+    void try_state_request();                                  // worker, between messages
+    void fail_state_requests(const std::string& why);          // worker, once it stops reading
+    std::mutex guard_mutex;
+    std::atomic<std::uint64_t> handed{0};
+    std::atomic<bool> state_wanted{false};      // a request waits: the pump wakes the worker after each hand-over
+    bool resumed = false;                       // restored from a state: no handshake on the stream
+    bool taking_state_requests = true;          // under queue_mutex; false once the worker has stopped
+    std::deque<StateRequest> state_requests;    // under queue_mutex: asked, not yet seen by the worker
+    std::optional<StateRequest> pending_state;  // worker only: waiting for its byte
 };
 
 core::Result<void> RfbClient::Impl::init() {
@@ -350,6 +379,7 @@ void RfbClient::Impl::run_pump() {
     std::vector<char> up(kPumpBufferBytes);    // libvncclient -> server
     std::size_t down_offset = 0, down_length = 0, up_offset = 0, up_length = 0;
     bool tunnel_eof = false;
+    std::uint64_t updates_begun = 0;
     for (;;) {
         short tunnel_events = 0, lib_events = 0;
         if (down_length == 0 && !tunnel_eof) tunnel_events |= POLLIN;
@@ -369,14 +399,26 @@ void RfbClient::Impl::run_pump() {
 
         if (down_length == 0 && !tunnel_eof && fds[1].revents != 0) {
             const ssize_t n = ::read(tunnel.get(), down.data(), down.size());
+            const auto arrived = InputLatency::Clock::now();
             if (n > 0) {
                 received += static_cast<std::uint64_t>(n);
                 // Checked before libvncclient sees a byte of it; a refused chunk is never passed on.
-                if (!guard.accept(reinterpret_cast<const std::uint8_t*>(down.data()), static_cast<std::size_t>(n))) {
+                bool accepted = false;
+                {
+                    std::lock_guard lock(guard_mutex);
+                    accepted =
+                        guard.accept(reinterpret_cast<const std::uint8_t*>(down.data()), static_cast<std::size_t>(n));
+                }
+                if (!accepted) {
                     spdlog::warn("viewer.vnc: refusing the server's stream: {}", guard.refusal());
                     std::lock_guard lock(transport_mutex);
                     refused = guard.refusal();
                     break;
+                }
+                if (guard.updates_begun() != updates_begun) {
+                    updates_begun = guard.updates_begun();
+                    std::lock_guard lock(latency_mutex);
+                    latency.update_began(arrived);
                 }
                 down_offset = 0;
                 down_length = static_cast<std::size_t>(n);
@@ -393,6 +435,12 @@ void RfbClient::Impl::run_pump() {
         if (down_length > 0) {
             const ssize_t n = ::send(pump_end.get(), down.data() + down_offset, down_length, MSG_NOSIGNAL);
             if (n > 0) {
+                handed += static_cast<std::uint64_t>(n);
+                // The worker may have handled these bytes before the count said so; it looks again when woken.
+                if (state_wanted) {
+                    const std::uint64_t one = 1;
+                    [[maybe_unused]] const auto written = ::write(wake_fd.get(), &one, sizeof one);
+                }
                 down_offset += static_cast<std::size_t>(n);
                 down_length -= static_cast<std::size_t>(n);
             } else if (n < 0 && !would_block(errno)) {
@@ -431,7 +479,7 @@ void RfbClient::Impl::run_worker() {
     block_sigpipe_on_this_thread();
     t_last_libvncclient_line = &last_line;
     std::string why;
-    if (!handshake(why)) {
+    if (!resumed && !handshake(why)) {
         ::shutdown(lib_end.get(), SHUT_RDWR);
         {
             std::lock_guard lock(state_mutex);
@@ -453,6 +501,7 @@ void RfbClient::Impl::run_worker() {
 
     why = message_loop();
     is_connected = false;
+    fail_state_requests(why);
     ::shutdown(lib_end.get(), SHUT_RDWR);  // the pump sees the end and closes the stream to the server
     {
         std::lock_guard lock(state_mutex);
@@ -521,6 +570,7 @@ std::string RfbClient::Impl::message_loop() {
         last_line.clear();
         if (!HandleRFBServerMessage(c)) return failure_reason("the connection to the server was lost");
         if (!callback_failure.empty()) return callback_failure;
+        try_state_request();
     }
     return "closed by the viewer";
 }
@@ -541,10 +591,21 @@ std::string RfbClient::Impl::failure_reason(const std::string& fallback) {
 
 bool RfbClient::Impl::flush_input() {
     std::deque<Command> batch;
+    std::deque<StateRequest> asked;
     {
         std::lock_guard lock(queue_mutex);
         batch.swap(queue);
+        asked.swap(state_requests);
     }
+    for (StateRequest& request : asked) {
+        // One at a time: a newer request supersedes one still waiting (the caller has moved on).
+        if (pending_state) {
+            guarded("the state callback", [&] { pending_state->done(unavailable("superseded by a later request")); });
+        }
+        pending_state = std::move(request);
+        state_wanted = true;  // before try_state_request reads `handed`: see the pump
+    }
+    try_state_request();
     for (Command& command : batch) {
         if (!send(command)) return false;
     }
@@ -553,10 +614,19 @@ bool RfbClient::Impl::flush_input() {
 
 bool RfbClient::Impl::send(Command& command) {
     rfbClient* c = client.get();
+    // Noted before the write: the answer could otherwise arrive before the clock starts.
+    auto note_input = [this](InputLatency::Clock::time_point made) {
+        std::lock_guard lock(latency_mutex);
+        latency.input_sent(made, InputLatency::Clock::now());
+    };
     if (auto* pointer = std::get_if<PointerCommand>(&command)) {
+        note_input(pointer->made);
         return SendPointerEvent(c, pointer->x, pointer->y, pointer->button_mask) != FALSE;
     }
-    if (auto* key = std::get_if<KeyCommand>(&command)) return SendKeyEvent(c, key->keysym, key->down ? TRUE : FALSE);
+    if (auto* key = std::get_if<KeyCommand>(&command)) {
+        note_input(key->made);
+        return SendKeyEvent(c, key->keysym, key->down ? TRUE : FALSE);
+    }
     if (auto* clipboard = std::get_if<ClipboardCommand>(&command)) {
         return SendClientCutText(c, clipboard->text.data(), static_cast<int>(clipboard->text.size())) != FALSE;
     }
@@ -712,6 +782,118 @@ char* RfbClient::Impl::on_password(rfbClient* client) {
     return nullptr;
 }
 
+// ---- keyframes ----------------------------------------------------------------------------------------------
+
+core::Result<void> RfbClient::Impl::restore(const RfbDecoderState& saved) {
+    rfbClient* c = client.get();
+    const Framebuffer& picture = saved.picture();
+    const std::size_t count =
+        static_cast<std::size_t>(std::max(picture.width, 0)) * static_cast<std::size_t>(std::max(picture.height, 0));
+    if (count == 0 || picture.pixels.size() != count) return invalid("the decoder state holds no picture");
+    c->width = picture.width;
+    c->height = picture.height;
+    if (!resize(c->width, c->height)) return unavailable(callback_failure);
+    std::memcpy(c->frameBuffer, picture.pixels.data(), count * sizeof(std::uint32_t));
+    {
+        std::lock_guard lock(framebuffer_mutex);
+        shadow.pixels = picture.pixels;
+        if (saved.unpainted() > 0) {
+            painted = saved.painted();
+        } else {
+            std::fill(painted.begin(), painted.end(), 1);
+        }
+        unpainted = saved.unpainted();
+        fully_painted = unpainted == 0;
+    }
+    if (!saved.restore_into(*c)) return unavailable("cannot copy the decoder's zlib streams (out of memory)");
+    guard = saved.guard();
+    resumed = true;
+    return {};
+}
+
+void RfbClient::Impl::try_state_request() {
+    if (!pending_state) return;
+    rfbClient* c = client.get();
+    // Bytes libvncclient has read and used: handed to it, less those still in its socket or its buffer. Read in
+    // this order the figure can only come out low, while the pump is still handing bytes on (the caller sends
+    // nothing past the byte); the pump wakes us after each hand-over while state_wanted, and we look again.
+    const auto handed_now = static_cast<std::int64_t>(handed.load());
+    int queued = 0;
+    if (::ioctl(lib_end.get(), FIONREAD, &queued) != 0) queued = 0;
+    const std::int64_t consumed = handed_now - queued - static_cast<std::int64_t>(c->buffered);
+    const auto wanted = static_cast<std::int64_t>(pending_state->server_byte);
+    if (consumed < wanted) return;
+    state_wanted = false;
+    StateRequest request = std::move(*pending_state);
+    pending_state.reset();
+    core::Result<std::shared_ptr<const RfbDecoderState>> answer =
+        unavailable("the decoder is past server byte " + std::to_string(wanted));
+    if (consumed == wanted) {
+        RfbStreamGuard at;
+        {
+            std::lock_guard lock(guard_mutex);
+            at = guard;
+        }
+        if (!at.at_message_boundary() || received.load() != request.server_byte) {
+            answer = unavailable("server byte " + std::to_string(wanted) + " is not where a message ends");
+        } else {
+            Framebuffer picture;
+            std::vector<std::uint8_t> painted_now;
+            std::size_t unpainted_now = 0;
+            {
+                std::lock_guard lock(framebuffer_mutex);
+                picture = shadow;
+                if (unpainted > 0) painted_now = painted;
+                unpainted_now = unpainted;
+            }
+            std::uint64_t updates_now = 0;
+            {
+                std::lock_guard lock(state_mutex);
+                updates_now = update_count;
+            }
+            auto captured = RfbDecoderState::capture(*c, std::move(picture), std::move(painted_now), unpainted_now, at,
+                                                     updates_now, request.server_byte);
+            if (captured) {
+                answer = std::move(captured);
+            } else {
+                answer = unavailable("cannot copy the decoder's zlib streams (out of memory)");
+            }
+        }
+    }
+    guarded("the state callback", [&] { request.done(std::move(answer)); });
+}
+
+void RfbClient::Impl::fail_state_requests(const std::string& why) {
+    std::deque<StateRequest> asked;
+    {
+        std::lock_guard lock(queue_mutex);
+        taking_state_requests = false;
+        asked.swap(state_requests);
+    }
+    if (pending_state) asked.push_front(std::move(*pending_state));
+    pending_state.reset();
+    state_wanted = false;
+    for (StateRequest& request : asked) {
+        guarded("the state callback", [&] { request.done(unavailable("the decoder stopped: " + why)); });
+    }
+}
+
+void RfbClient::request_state(std::uint64_t server_byte, StateCallback done) {
+    {
+        std::lock_guard lock(impl_->queue_mutex);
+        if (impl_->taking_state_requests && impl_->is_connected) {
+            impl_->state_requests.push_back({server_byte, std::move(done)});
+            done = nullptr;
+        }
+    }
+    if (done) {
+        done(unavailable("the RFB connection is closed"));
+        return;
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(impl_->wake_fd.get(), &one, sizeof one);
+}
+
 // ---- any thread --------------------------------------------------------------------------------------------
 
 core::Result<void> RfbClient::Impl::enqueue(Command command, bool is_input) {
@@ -725,7 +907,9 @@ core::Result<void> RfbClient::Impl::enqueue(Command command, bool is_input) {
         if (const auto* pointer = std::get_if<PointerCommand>(&command); pointer != nullptr && !queue.empty()) {
             if (auto* last = std::get_if<PointerCommand>(&queue.back());
                 last != nullptr && last->button_mask == pointer->button_mask) {
+                const auto first_made = last->made;  // the wait the technician feels began with the first
                 *last = *pointer;
+                last->made = first_made;
                 return {};
             }
         }
@@ -744,6 +928,16 @@ RfbClient::RfbClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RfbClient::~RfbClient() { impl_->stop(); }
 
 core::Result<std::unique_ptr<RfbClient>> RfbClient::start(int fd, const RfbOptions& options) {
+    return Impl::launch(fd, options, nullptr);
+}
+
+core::Result<std::unique_ptr<RfbClient>> RfbClient::resume(int fd, const RfbOptions& options,
+                                                           const RfbDecoderState& state) {
+    return Impl::launch(fd, options, &state);
+}
+
+core::Result<std::unique_ptr<RfbClient>> RfbClient::Impl::launch(int fd, const RfbOptions& options,
+                                                                 const RfbDecoderState* resume_from) {
     if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return invalid("RfbClient::start needs an open file descriptor");
     UniqueFd tunnel(fd);  // ours from here on, whatever happens
     if (options.quality < -1 || options.quality > 9) return invalid("quality must be -1 (lossless) or 0-9");
@@ -754,6 +948,9 @@ core::Result<std::unique_ptr<RfbClient>> RfbClient::start(int fd, const RfbOptio
     auto impl = std::make_unique<Impl>(options);
     impl->tunnel = std::move(tunnel);
     if (auto ok = impl->init(); !ok) return ok.error();
+    if (resume_from != nullptr) {
+        if (auto ok = impl->restore(*resume_from); !ok) return ok.error();
+    }
     // Owned by the RfbClient before any thread starts, so every path out of here stops and joins them.
     std::unique_ptr<RfbClient> client(new RfbClient(std::move(impl)));
     Impl& self = *client->impl_;
@@ -782,6 +979,11 @@ std::uint64_t RfbClient::updates() const {
 }
 
 std::uint64_t RfbClient::bytes_received() const { return impl_->received.load(); }
+
+std::optional<std::chrono::microseconds> RfbClient::input_latency() const {
+    std::lock_guard lock(impl_->latency_mutex);
+    return impl_->latency.figure(InputLatency::Clock::now());
+}
 
 bool RfbClient::wait_for_updates(std::uint64_t count, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(impl_->state_mutex);
@@ -839,11 +1041,13 @@ void RfbClient::set_on_closed(std::function<void(std::string reason)> callback) 
 core::Result<void> RfbClient::send_pointer(int x, int y, int button_mask) {
     if (button_mask < 0 || button_mask > 0xFF) return invalid("button_mask must fit in 8 bits");
     // RFB positions are unsigned 16-bit; a drag outside the picture pins to its edge.
-    return impl_->enqueue(PointerCommand{std::clamp(x, 0, 0xFFFF), std::clamp(y, 0, 0xFFFF), button_mask}, true);
+    return impl_->enqueue(
+        PointerCommand{std::clamp(x, 0, 0xFFFF), std::clamp(y, 0, 0xFFFF), button_mask, InputLatency::Clock::now()},
+        true);
 }
 
 core::Result<void> RfbClient::send_key(std::uint32_t keysym, bool down) {
-    return impl_->enqueue(KeyCommand{keysym, down}, true);
+    return impl_->enqueue(KeyCommand{keysym, down, InputLatency::Clock::now()}, true);
 }
 
 core::Result<void> RfbClient::send_clipboard(const std::string& latin1_text) {

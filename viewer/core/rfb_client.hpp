@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace lifeline::viewer {
 
 enum class Encoding { tight, zrle, raw };
+
+class RfbDecoderState;  // rfb_decoder_state.hpp
 
 struct RfbOptions {
     // Preferred encoding. libvncclient is offered only tight, zrle and raw (this one first): every other decoder
@@ -45,6 +48,12 @@ public:
     // and leaves the worker running the message loop. Errors: invalid_argument for bad options or fd,
     // unavailable with the reason the handshake failed or timed out.
     static core::Result<std::unique_ptr<RfbClient>> start(int fd, const RfbOptions& options);
+    // Playback's keyframes: like start(), but the stream on `fd` carries on where `state` was taken (no handshake
+    // on it) and the decoder starts from that state, so it shows what one that read the stream from its start
+    // would. Counters (updates, bytes) start from 0. Errors: invalid_argument for bad options or fd, unavailable
+    // when the state cannot be copied in (out of memory).
+    static core::Result<std::unique_ptr<RfbClient>> resume(int fd, const RfbOptions& options,
+                                                           const RfbDecoderState& state);
 
     // Stops both threads, closes the fd and frees libvncclient's state. Does not call on_closed.
     ~RfbClient();
@@ -54,6 +63,10 @@ public:
     Framebuffer framebuffer() const;       // a copy, taken under a lock
     std::uint64_t updates() const;         // framebuffer update messages fully handled
     std::uint64_t bytes_received() const;  // bytes read from the server's stream, handshake included
+    // The median time from the technician's pointer or key event to the first framebuffer update that began
+    // arriving after it, over the last few seconds (see InputLatency); none while no recent input was answered.
+    // Measured where the bytes are: input as the worker writes it, updates as their first byte reaches the pump.
+    std::optional<std::chrono::microseconds> input_latency() const;
     // Waits until at least `count` updates arrived or the connection ended; true if the count was reached.
     bool wait_for_updates(std::uint64_t count, std::chrono::milliseconds timeout) const;
     // Waits until the server has painted every pixel of the current framebuffer at least once (the first
@@ -62,6 +75,15 @@ public:
     // Waits until the connection has ended (the server's stream ended, it was refused, or the handshake failed);
     // true if it has. Everything the server sent before its end has then been handled.
     bool wait_closed(std::chrono::milliseconds timeout) const;
+
+    // Asks for a copy of the decoder's state at the moment libvncclient has handled exactly the first
+    // `server_byte` bytes of the server's stream (counted from start() or resume()) -- a message boundary. The
+    // caller must not let the stream carry bytes past that one until `done` has run. `done` runs once, on the
+    // worker thread (on the caller's at once if the connection is already closed): with the state, or with an
+    // error when the position is not where a message ends, has already passed, a later request superseded it, or
+    // the connection ends first. Keep it short.
+    using StateCallback = std::function<void(core::Result<std::shared_ptr<const RfbDecoderState>>)>;
+    void request_state(std::uint64_t server_byte, StateCallback done);
 
     // Setters may be called at any time; the new callback applies from the next event.
     void set_on_update(std::function<void(int x, int y, int w, int h)> callback);  // pixels are in framebuffer()

@@ -103,9 +103,19 @@ std::string encoding_label(std::int32_t encoding) {
 }  // namespace
 
 bool RfbStreamGuard::accept(const std::uint8_t* data, std::size_t size) {
-    if (!refusal_.empty()) return false;
+    feed(data, size, false);
+    return refusal_.empty();
+}
+
+std::size_t RfbStreamGuard::accept_message(const std::uint8_t* data, std::size_t size) {
+    return feed(data, size, true);
+}
+
+std::size_t RfbStreamGuard::feed(const std::uint8_t* data, std::size_t size, bool stop_at_boundary) {
+    if (!refusal_.empty()) return 0;
     std::size_t pos = 0;
     for (;;) {
+        if (stop_at_boundary && pos > 0 && at_message_boundary()) break;
         if (step_ == Step::skip) {
             if (skip_left_ == 0) {
                 expect(then_, then_need_);
@@ -124,13 +134,14 @@ bool RfbStreamGuard::accept(const std::uint8_t* data, std::size_t size) {
             pos += n;
             // Judge a non-RFB peer on its first bytes rather than wait for twelve that may never come.
             if (step_ == Step::version && !could_be_version(buf_)) {
-                return refuse("the peer is not an RFB server (it sent \"" + printable(buf_) + "\")");
+                refuse("the peer is not an RFB server (it sent \"" + printable(buf_) + "\")");
+                break;
             }
             continue;
         }
-        if (!handle()) return false;
+        if (!handle()) break;
     }
-    return true;
+    return pos;
 }
 
 void RfbStreamGuard::expect(Step step, std::size_t need) {
@@ -239,6 +250,7 @@ bool RfbStreamGuard::handle() {
             if (rects_left_ == 0) {
                 expect(Step::message_type, 1);
             } else {
+                ++updates_begun_;
                 expect(Step::rect_header, kRectHeaderLength);
             }
             return true;

@@ -39,12 +39,20 @@ public:
         return accept(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     }
 
+    // accept() up to the end of the server message in progress (or of the handshake): answers how many bytes it
+    // took, all of `size` unless a message ended first (at_message_boundary() is then true) or it refused them
+    // (refusal() then says why; nothing of the chunk may be passed on).
+    std::size_t accept_message(const std::uint8_t* data, std::size_t size);
+
     const std::string& refusal() const { return refusal_; }
     bool handshake_done() const { return handshake_done_; }  // ServerInit has been seen
     // Between two server messages after the handshake: everything accepted so far is whole messages.
     bool at_message_boundary() const {
         return handshake_done_ && refusal_.empty() && step_ == Step::message_type && buf_.empty();
     }
+    // FramebufferUpdate messages with at least one rectangle whose header has been accepted so far: a change here
+    // after accept() means an update began arriving in that chunk.
+    std::uint64_t updates_begun() const { return updates_begun_; }
 
 private:
     enum class Step {
@@ -71,6 +79,7 @@ private:
         skip,
     };
 
+    std::size_t feed(const std::uint8_t* data, std::size_t size, bool stop_at_boundary);
     void expect(Step step, std::size_t need);
     void skip(std::uint64_t count, Step then, std::size_t then_need);
     bool refuse(std::string why);
@@ -99,6 +108,7 @@ private:
     bool tight_no_zlib_ = false;
     int tight_bits_ = 0;  // bits per pixel of tight basic data after its filter
     std::uint64_t tight_size_ = 0;
+    std::uint64_t updates_begun_ = 0;
 };
 
 }  // namespace lifeline::viewer

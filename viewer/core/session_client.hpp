@@ -36,6 +36,9 @@ bool is_path_token(const std::string& text);
 // Anything but https with a host, an optional port and an optional "/" is invalid_argument.
 core::Result<RelayEndpoint> parse_relay_url(std::string_view url);
 
+// The largest recording the viewer downloads (a sane bound: an hour of a busy screen is some hundred MiB).
+inline constexpr std::uint64_t kMaxRecordingDownloadBytes = std::uint64_t{4} << 30;
+
 // The relay's REST API for sessions, over one kept-alive HTTPS connection. Blocking and not thread-safe: use it
 // from one thread (never the UI thread). Errors carry the relay's own message with the Errc of its error code
 // (or of the HTTP status); a network failure is unavailable, a relay whose certificate does not match the
@@ -90,6 +93,9 @@ public:
     // POST /tickets/{number}/escalate: to the next staffed tier of the ticket's group, or to `group`; `reason` is
     // required. conflict when no higher tier is staffed and no group is named.
     core::Result<v1::Ticket> escalate(const std::string& number, const std::string& group, const std::string& reason);
+    // POST /tickets/{number}/satisfaction: the requester's rating (1 bad to 5 good) as staff heard it, with an
+    // optional comment; conflict unless the ticket is resolved or closed.
+    core::Result<v1::Ticket> record_rating(const std::string& number, int rating, const std::string& comment);
     // GET /agents/{id}: the machine, online or not, with its latest system info.
     core::Result<v1::Device> get_device(const std::string& device_id);
 
@@ -102,8 +108,16 @@ public:
     // GET /reports/{name}: one of the leads' reports (reports.proto); `query` as for audit(), e.g.
     // "from=2026-11-01&to=2026-11-30&tz=%2B01:00".
     core::Result<v1::Report> report(const std::string& name, const std::string& query);
-    // GET /sessions/{id}/recording: the .llrec file's bytes (at most 64 MiB through this client).
-    core::Result<std::string> download_recording(const std::string& session_id);
+    // GET /sessions/{id}/recording, streamed into the file `path` (created or emptied, mode 0600): a recording of
+    // any size up to `max_bytes` costs one read's worth of memory. `progress(received, total)` runs after each
+    // piece (total 0 when the relay did not say); answering false cancels. The relay's SHA-256 is checked when it
+    // sends one. Answers the bytes written. Errors: payload_too_large past `max_bytes`; unavailable for a download
+    // cancelled, broken off or damaged, or a file that cannot be written (the file is then removed); the relay's
+    // own errors as for every call.
+    using DownloadProgress = std::function<bool(std::uint64_t received, std::uint64_t total)>;
+    core::Result<std::uint64_t> download_recording(const std::string& session_id, const std::string& path,
+                                                   const DownloadProgress& progress = {},
+                                                   std::uint64_t max_bytes = kMaxRecordingDownloadBytes);
 
 private:
     RelayApi(RelayEndpoint relay, net::HttpsClient http);

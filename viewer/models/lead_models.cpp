@@ -48,8 +48,10 @@ std::string detail(const v1::AuditEntry& entry, const std::string& key) {
     return value_text(found->second).toStdString();
 }
 
+// The audit log's "mode" detail, as the relay writes it: "control" or "view".
 QString mode_text(const std::string& mode) {
-    return mode == "CONTROL" ? SessionListModel::tr("control") : SessionListModel::tr("view");
+    return QString::fromStdString(mode).compare("control", Qt::CaseInsensitive) == 0 ? SessionListModel::tr("control")
+                                                                                     : SessionListModel::tr("view");
 }
 
 QString mark_label(const v1::AuditEntry& entry) {

@@ -217,6 +217,11 @@ void QueueFilter::set_category(const QString& category) {
     changed();
 }
 
+void QueueFilter::set_sla_states(std::set<v1::SlaState> states) {
+    sla_states_ = std::move(states);
+    changed();
+}
+
 void QueueFilter::set_text(const QString& text) {
     text_ = text.trimmed();
     changed();
@@ -236,6 +241,11 @@ bool QueueFilter::accepts(const v1::Ticket& ticket, View view) const {
     if (view == View::MyGroups && !groups_.contains(ticket.group())) return false;
     // The relay keeps a category in its configured spelling, and so does the filter's list.
     if (!category_.isEmpty() && QString::fromStdString(ticket.category()) != category_) return false;
+    if (!sla_states_.empty()) {
+        const auto* queue = qobject_cast<const QueueModel*>(sourceModel());
+        const qint64 now_s = (queue != nullptr ? queue->now() : QDateTime::currentDateTimeUtc()).toSecsSinceEpoch();
+        if (!sla_states_.contains(queue_sla_state(ticket, now_s))) return false;
+    }
     if (text_.isEmpty()) return true;
     for (const std::string* field :
          {&ticket.number(), &ticket.subject(), &ticket.description(), &ticket.requester().name(), &ticket.category()}) {

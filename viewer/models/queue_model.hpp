@@ -1,6 +1,6 @@
 // The technician's queue as a plain Qt model: one row per ticket, kept current by the relay's event
 // stream (upsert), and a filter proxy for the views (mine, my groups, unassigned, all), status,
-// category and text, in the relay's order: priority, then the resolution target's due time, then age.
+// category, SLA state and text, in the relay's order: priority, then the resolution target's due time, then age.
 // No widgets; tested without a display.
 #pragma once
 
@@ -33,6 +33,7 @@ public:
     int row_of(const QString& number) const;
     // "Now" for the age and SLA columns; the system clock unless a test sets it.
     void set_now(QDateTime now);
+    QDateTime now() const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -45,7 +46,6 @@ public:
     static bool queue_before(const v1::Ticket& a, const v1::Ticket& b);
 
 private:
-    QDateTime now() const;
     std::vector<v1::Ticket> tickets_;
     QDateTime now_;
 };
@@ -68,8 +68,12 @@ public:
     // Empty: any category.
     void set_category(const QString& category);
     const QString& category() const { return category_; }
+    // The SLA states to show, as the SLA column has them at the model's "now" (queue_sla_state: a due time
+    // passed is overdue before the relay's sweep says so); empty: any, tickets without SLA included.
+    void set_sla_states(std::set<v1::SlaState> states);
+    const std::set<v1::SlaState>& sla_states() const { return sla_states_; }
     void set_text(const QString& text);
-    // Rows the view would show with the current status, category and text filters.
+    // Rows the view would show with the current status, category, SLA and text filters.
     int count(View view) const;
 
 signals:
@@ -88,6 +92,7 @@ private:
     View view_ = View::All;
     std::set<v1::Ticket::Status> statuses_;
     QString category_;
+    std::set<v1::SlaState> sla_states_;
     QString text_;
 };
 

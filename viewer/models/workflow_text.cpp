@@ -281,17 +281,21 @@ QString HelpdeskDirectory::group_label(const std::string& name) const {
     return QString("%1 (%2)").arg(q(found->display_name()), q(name));
 }
 
-std::string queue_query(const std::set<v1::Ticket::Status>& statuses, const QString& category, int limit,
-                        const std::string& cursor) {
+std::string queue_query(const std::set<v1::Ticket::Status>& statuses, const QString& category,
+                        const std::set<v1::SlaState>& sla, int limit, const std::string& cursor) {
     QStringList names;
     for (auto status : statuses.empty() ? std::set<v1::Ticket::Status>{v1::Ticket::NEW, v1::Ticket::OPEN,
                                                                        v1::Ticket::PENDING, v1::Ticket::RESOLVED}
                                         : statuses) {
         names << QString::fromStdString(v1::Ticket::Status_Name(status)).toLower();
     }
+    QStringList sla_names;  // the relay's names: SLA_AT_RISK is "at_risk"
+    for (auto state : sla)
+        sla_names << QString::fromStdString(v1::SlaState_Name(state)).remove(0, 4).toLower();
     return url_query({{"limit", QString::number(limit)},
                       {"status", names.join(',')},
                       {"category", category},
+                      {"sla", sla_names.join(',')},
                       {"cursor", QString::fromStdString(cursor)}});
 }
 

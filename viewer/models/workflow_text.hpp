@@ -82,8 +82,9 @@ struct HelpdeskDirectory {
 };
 
 // GET /tickets parameters for one page of the queue: `statuses` (empty: open work, every status but closed),
-// `category` (empty: any), at most `limit` tickets from `cursor` (empty: the first page).
-std::string queue_query(const std::set<v1::Ticket::Status>& statuses, const QString& category, int limit,
-                        const std::string& cursor);
+// `category` (empty: any), `sla` (the tickets' most pressing SLA state; empty: any), at most `limit` tickets from
+// `cursor` (empty: the first page).
+std::string queue_query(const std::set<v1::Ticket::Status>& statuses, const QString& category,
+                        const std::set<v1::SlaState>& sla, int limit, const std::string& cursor);
 
 }  // namespace lifeline::viewer::models

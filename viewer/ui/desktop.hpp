@@ -1,4 +1,4 @@
-// The desktop viewer's entry point: sign in, then the main window.
+// The desktop viewer's entry point: sign in, then the main window; with --tour DIR, the guided tour (tour.hpp).
 #pragma once
 
 namespace lifeline::viewer::ui {

@@ -43,6 +43,16 @@ const std::vector<std::pair<const char*, std::set<v1::Ticket::Status>>>& status_
     return choices;
 }
 
+// The SLA filter's choices, by the state the SLA column shows (a late first reply counts).
+const std::vector<std::pair<const char*, std::set<v1::SlaState>>>& sla_choices() {
+    static const std::vector<std::pair<const char*, std::set<v1::SlaState>>> choices{
+        {QT_TRANSLATE_NOOP("MainWindow", "Any"), {}},
+        {QT_TRANSLATE_NOOP("MainWindow", "At risk or overdue"), {v1::SLA_AT_RISK, v1::SLA_BREACHED}},
+        {QT_TRANSLATE_NOOP("MainWindow", "Overdue"), {v1::SLA_BREACHED}},
+    };
+    return choices;
+}
+
 }  // namespace
 
 MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
@@ -72,6 +82,10 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     category_->setObjectName("category-filter");
     category_->addItem(tr("All categories"), QString());
     category_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    sla_ = new QComboBox;
+    sla_->setObjectName("sla-filter");
+    for (const auto& [label, states] : sla_choices())
+        sla_->addItem(tr(label));
     search_ = new QLineEdit;
     search_->setPlaceholderText(tr("Search subject, requester, number…"));
     search_->setClearButtonEnabled(true);
@@ -87,6 +101,10 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     category_label->setBuddy(category_);
     filters->addWidget(category_label);
     filters->addWidget(category_);
+    auto* sla_label = new QLabel(tr("S&LA:"));
+    sla_label->setBuddy(sla_);
+    filters->addWidget(sla_label);
+    filters->addWidget(sla_);
     filters->addStretch();
 
     table_ = new QTableView;
@@ -145,6 +163,10 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
         filter_->set_category(category_->itemData(index).toString());
         reload_queue();
     });
+    connect(sla_, &QComboBox::activated, this, [this](int index) {
+        filter_->set_sla_states(sla_choices().at(static_cast<std::size_t>(index)).second);
+        reload_queue();
+    });
     connect(search_, &QLineEdit::textChanged, filter_, &models::QueueFilter::set_text);
     connect(filter_, &models::QueueFilter::counts_changed, this, &MainWindow::update_counts);
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -181,6 +203,8 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     status_->setCurrentIndex(std::clamp(settings.value("queue/status", 0).toInt(), 0, status_->count() - 1));
     filter_->set_statuses(status_choices().at(static_cast<std::size_t>(status_->currentIndex())).second);
     filter_->set_category(settings.value("queue/category").toString());  // checked once the categories are read
+    sla_->setCurrentIndex(std::clamp(settings.value("queue/sla", 0).toInt(), 0, sla_->count() - 1));
+    filter_->set_sla_states(sla_choices().at(static_cast<std::size_t>(sla_->currentIndex())).second);
     update_counts();
     on_stream_state(false, tr("connecting"), false);
 
@@ -189,6 +213,9 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     callbacks.event = [this](const v1::StaffEvent& event) {
         QMetaObject::invokeMethod(
             this, [this, event] { on_event(event); }, Qt::QueuedConnection);
+    };
+    callbacks.extra = [this](const v1::StaffEventExtra& event) {
+        if (event.has_group()) QMetaObject::invokeMethod(this, &MainWindow::reload_groups, Qt::QueuedConnection);
     };
     callbacks.state = [this](bool live, const std::string& why, bool final) {
         QMetaObject::invokeMethod(
@@ -218,6 +245,7 @@ void MainWindow::save_settings() {
     settings.setValue("queue/view", views_->checkedId());
     settings.setValue("queue/status", status_->currentIndex());
     settings.setValue("queue/category", filter_->category());
+    settings.setValue("queue/sla", sla_->currentIndex());
 }
 
 void MainWindow::update_counts() {
@@ -233,11 +261,12 @@ void MainWindow::reload_queue() {
     const auto statuses = status_choices().at(static_cast<std::size_t>(std::max(0, status_->currentIndex()))).second;
     client_.call<std::vector<v1::Ticket>>(
         this,
-        [statuses, category = filter_->category()](RelayApi& api) -> core::Result<std::vector<v1::Ticket>> {
+        [statuses, category = filter_->category(),
+         sla = filter_->sla_states()](RelayApi& api) -> core::Result<std::vector<v1::Ticket>> {
             std::vector<v1::Ticket> all;
             std::string cursor;
             for (int page = 0; page < kMaxQueuePages; ++page) {
-                auto answer = api.list_tickets(models::queue_query(statuses, category, kQueuePage, cursor));
+                auto answer = api.list_tickets(models::queue_query(statuses, category, sla, kQueuePage, cursor));
                 if (!answer) return answer.error();
                 for (auto& t : *answer->mutable_tickets())
                     all.push_back(std::move(t));
@@ -318,6 +347,32 @@ void MainWindow::load_directory() {
             set_category_choices(directory->categories);
             panel_->set_directory(std::move(*directory));
             directory_loaded_ = true;
+        });
+}
+
+void MainWindow::reload_groups() {
+    // A lead changing several members sends a burst of events: one read at a time, and one more after it.
+    if (groups_reading_) {
+        groups_stale_ = true;
+        return;
+    }
+    groups_reading_ = true;
+    groups_stale_ = false;
+    client_.call<v1::GroupList>(
+        this, [](RelayApi& api) { return api.groups(); },
+        [this](core::Result<v1::GroupList> groups) {
+            groups_reading_ = false;
+            if (!groups) {
+                return show_error(
+                    tr("Could not read the groups: %1").arg(QString::fromStdString(groups.error().message)),
+                    [this] { reload_groups(); });
+            }
+            models::HelpdeskDirectory directory = panel_->workflow()->directory();
+            directory.groups = std::move(*groups);
+            filter_->set_groups(directory.groups_of(session_.login.user().username()));
+            panel_->set_directory(std::move(directory));
+            ++groups_reads_;
+            if (groups_stale_) reload_groups();
         });
 }
 

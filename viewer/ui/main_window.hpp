@@ -1,4 +1,4 @@
-// The technician's main window: the live queue (views with counts, status, category and text
+// The technician's main window: the live queue (views with counts, status, category, SLA and text
 // filters, the SLA column) beside the selected ticket. The relay's event stream keeps it current;
 // errors show in the status bar with a retry, never in a blocking dialog.
 #pragma once
@@ -39,8 +39,11 @@ public:
     models::QueueModel* queue_model() const { return model_; }
     models::QueueFilter* queue_filter() const { return filter_; }
     QComboBox* category_filter() const { return category_; }
+    QComboBox* sla_filter() const { return sla_; }
     // True once the relay's groups and categories have been read.
     bool directory_loaded() const { return directory_loaded_; }
+    // How often the groups were read again because the relay said one changed.
+    int groups_reads() const { return groups_reads_; }
     TicketPanel* ticket_panel() const { return panel_; }
     bool live() const { return live_; }
     // The remote-session windows this window opened and that are still open.
@@ -54,6 +57,8 @@ protected:
 private:
     void reload_queue();
     void load_directory();
+    // A group changed on the relay (StaffEventExtra.group): "my groups" and the workflow's choices follow.
+    void reload_groups();
     void set_category_choices(const v1::CategoryList& categories);
     void on_event(const v1::StaffEvent& event);
     void on_stream_state(bool live, const QString& why, bool final);
@@ -72,6 +77,7 @@ private:
     QButtonGroup* views_;
     QComboBox* status_;
     QComboBox* category_;
+    QComboBox* sla_;
     QLineEdit* search_;
     QLabel* connection_;
     QLabel* error_;
@@ -82,6 +88,9 @@ private:
     QPointer<LeadWindow> review_;
     bool live_ = false;
     bool directory_loaded_ = false;
+    bool groups_reading_ = false;
+    bool groups_stale_ = false;
+    int groups_reads_ = 0;
 };
 
 }  // namespace lifeline::viewer::ui

@@ -2,6 +2,7 @@
 
 #include "shared/recording/reader.hpp"
 #include "viewer/core/playback.hpp"
+#include "viewer/core/playback_snapshots.hpp"
 #include "viewer/ui/remote_view.hpp"
 
 #include <QComboBox>
@@ -9,6 +10,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPainter>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QStyle>
@@ -17,7 +19,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
-#include <fstream>
+#include <chrono>
 #include <limits>
 #include <memory>
 
@@ -26,9 +28,12 @@ namespace lifeline::viewer::ui {
 namespace {
 
 constexpr int kMaxAuditRows = 1000;
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);  // at most this often to the UI thread
 const double kSpeeds[] = {0.5, 1, 2, 4, 8};
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QString mib(std::uint64_t bytes) { return QString::number(static_cast<double>(bytes) / (1 << 20), 'f', 1); }
 
 }  // namespace
 
@@ -84,6 +89,10 @@ PlaybackWindow::PlaybackWindow(RelayClient& client, v1::Session session, QWidget
     status_ = new QLabel;
     status_->setTextFormat(Qt::PlainText);
     status_->setObjectName("playback-status");
+    download_bar_ = new QProgressBar;
+    download_bar_->setObjectName("playback-download");
+    download_bar_->setRange(0, 0);  // busy until the relay says how large the recording is
+    download_bar_->setFormat(tr("Downloading the recording…"));
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(play_);
@@ -97,6 +106,7 @@ PlaybackWindow::PlaybackWindow(RelayClient& client, v1::Session session, QWidget
     left_layout->setContentsMargins(0, 0, 0, 0);
     left_layout->addWidget(view_, 1);
     left_layout->addLayout(controls);
+    left_layout->addWidget(download_bar_);
     left_layout->addWidget(status_);
 
     events_ = new QListWidget;
@@ -135,64 +145,133 @@ PlaybackWindow::PlaybackWindow(RelayClient& client, v1::Session session, QWidget
     load();
 }
 
-PlaybackWindow::~PlaybackWindow() { stop_decoder(); }
+PlaybackWindow::~PlaybackWindow() {
+    // First, while this object can still take the download's queued progress: it stops at its next piece.
+    if (download_.joinable()) {
+        download_.request_stop();
+        download_.join();
+    }
+    stop_decoder();
+}
 
 double PlaybackWindow::speed() const {
     const int index = std::clamp(speed_->currentIndex(), 0, static_cast<int>(std::size(kSpeeds)) - 1);
     return kSpeeds[index];
 }
 
+// The download gets a connection and thread of its own: on the shared relay worker a large recording would hold up
+// every other call (the queue, tickets) for as long as it takes. The worker only hands over where and who.
 void PlaybackWindow::load() {
     if (!folder_.isValid()) return show_error(tr("Cannot create a temporary folder for the recording."));
+    struct Access {
+        RelayEndpoint relay;
+        std::string token;
+    };
+    client_.call<Access>(
+        this,
+        [](RelayApi& api) -> core::Result<Access> {
+            return Access{api.relay(), api.token()};
+        },
+        [this](core::Result<Access> access) {
+            if (!access) {
+                view_->set_placeholder(tr("No picture"));
+                download_bar_->hide();
+                return show_error(tr("Could not open the recording: %1").arg(q(access.error().message)));
+            }
+            download(std::move(access->relay), std::move(access->token));
+        });
+}
+
+namespace {
+
+// On the download's thread, once the file is there: the timeline's length, from its chunks' offsets (nothing decoded).
+core::Result<std::uint32_t> recording_duration(const std::string& path, std::int64_t ended_unix_ms,
+                                               std::int64_t& started_unix_ms) {
+    auto reader = recording::RecordingReader::open(path);
+    if (!reader) return reader.error();
+    started_unix_ms = reader->header().started_unix_ms;
+    std::uint32_t duration = 0;
+    for (;;) {
+        auto chunk = reader->next();
+        if (!chunk) return chunk.error();
+        if (!*chunk) break;
+        duration = std::max(duration, (*chunk)->offset_ms);
+    }
+    // The timeline runs to the session's end, or to the last chunk if that is later (a still screen sends nothing
+    // for a while).
+    if (ended_unix_ms > started_unix_ms) {
+        duration = std::max(duration, static_cast<std::uint32_t>(std::min<std::int64_t>(
+                                          ended_unix_ms - started_unix_ms, std::numeric_limits<std::uint32_t>::max())));
+    }
+    return duration;
+}
+
+}  // namespace
+
+void PlaybackWindow::download(RelayEndpoint relay, std::string token) {
     const std::string path = (folder_.path() + "/session.llrec").toStdString();
     const std::string id = session_.id();
     const std::int64_t ended_unix_ms =
         session_.has_ended_at() ? google::protobuf::util::TimeUtil::TimestampToMilliseconds(session_.ended_at()) : 0;
-    client_.call<Recording>(
-        this,
-        [path, id, ended_unix_ms](RelayApi& api) -> core::Result<Recording> {
-            auto bytes = api.download_recording(id);
-            if (!bytes) return bytes.error();
-            {
-                std::ofstream out(path, std::ios::binary | std::ios::trunc);
-                out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-                if (!out.flush()) return core::make_error(core::Errc::unavailable, "cannot write " + path);
-            }
-            // The timeline runs to the session's end, or to the last chunk if that is later (a still screen sends
-            // nothing for a while): read the chunks, decode nothing.
-            auto reader = recording::RecordingReader::open(path);
-            if (!reader) return reader.error();
-            Recording recording;
-            recording.path = path;
-            recording.started_unix_ms = reader->header().started_unix_ms;
-            for (;;) {
-                auto chunk = reader->next();
-                if (!chunk) return chunk.error();
-                if (!*chunk) break;
-                recording.duration_ms = std::max(recording.duration_ms, (*chunk)->offset_ms);
-            }
-            if (ended_unix_ms > recording.started_unix_ms) {
-                recording.duration_ms = std::max(
-                    recording.duration_ms,
-                    static_cast<std::uint32_t>(std::min<std::int64_t>(ended_unix_ms - recording.started_unix_ms,
-                                                                      std::numeric_limits<std::uint32_t>::max())));
-            }
-            auto events = api.audit("session=" + id + "&limit=" + std::to_string(kMaxAuditRows));
-            if (!events) return events.error();
-            recording.events = std::move(*events);
-            return recording;
-        },
-        [this](core::Result<Recording> recording) {
-            if (!recording) {
-                view_->set_placeholder(tr("No picture"));
-                return show_error(tr("Could not open the recording: %1").arg(q(recording.error().message)));
-            }
-            on_loaded(std::move(*recording));
+    download_ = std::jthread(
+        [this, relay = std::move(relay), token = std::move(token), path, id, ended_unix_ms](std::stop_token stop) {
+            auto work = [&]() -> core::Result<Recording> {
+                auto api = RelayApi::create(relay);
+                if (!api) return api.error();
+                api->use_token(token);
+                auto last = std::chrono::steady_clock::time_point();
+                auto downloaded = api->download_recording(id, path, [&](std::uint64_t received, std::uint64_t total) {
+                    const auto now = std::chrono::steady_clock::now();
+                    if (now - last >= kProgressInterval || received == total) {
+                        last = now;
+                        QMetaObject::invokeMethod(
+                            this, [this, received, total] { show_download(received, total); }, Qt::QueuedConnection);
+                    }
+                    return !stop.stop_requested();
+                });
+                if (!downloaded) return downloaded.error();
+                Recording recording;
+                recording.path = path;
+                auto duration = recording_duration(path, ended_unix_ms, recording.started_unix_ms);
+                if (!duration) return duration.error();
+                recording.duration_ms = *duration;
+                auto events = api->audit("session=" + id + "&limit=" + std::to_string(kMaxAuditRows));
+                if (!events) return events.error();
+                recording.events = std::move(*events);
+                return recording;
+            };
+            auto result = std::make_shared<core::Result<Recording>>(work());
+            if (stop.stop_requested()) return;
+            QMetaObject::invokeMethod(
+                this,
+                [this, result] {
+                    download_bar_->hide();
+                    if (!*result) {
+                        view_->set_placeholder(tr("No picture"));
+                        return show_error(tr("Could not open the recording: %1").arg(q(result->error().message)));
+                    }
+                    on_loaded(std::move(**result));
+                },
+                Qt::QueuedConnection);
         });
+}
+
+void PlaybackWindow::show_download(std::uint64_t received, std::uint64_t total) {
+    if (loaded_) return;
+    if (total > 0) {
+        view_->set_placeholder(tr("Downloading the recording… %1%").arg(received * 100 / total));
+        // In KiB, so that a recording of several GiB still fits the bar's int.
+        download_bar_->setRange(0, static_cast<int>(std::min<std::uint64_t>(total >> 10, INT32_MAX)));
+        download_bar_->setValue(static_cast<int>(std::min<std::uint64_t>(received >> 10, INT32_MAX)));
+        download_bar_->setFormat(tr("Downloading the recording: %1 of %2 MiB").arg(mib(received), mib(total)));
+    } else {
+        download_bar_->setFormat(tr("Downloading the recording: %1 MiB").arg(mib(received)));
+    }
 }
 
 void PlaybackWindow::on_loaded(Recording recording) {
     path_ = recording.path;
+    snapshots_ = std::make_shared<PlaybackSnapshots>();
     duration_ms_ = recording.duration_ms;
     marks_ = models::playback_marks(recording.events, recording.started_unix_ms, duration_ms_);
     std::vector<int> positions;
@@ -248,6 +327,7 @@ void PlaybackWindow::run_decoder(std::uint32_t from, bool paced) {
     stop_decoder();
     const int generation = generation_;
     PlaybackOptions options;
+    options.snapshots = snapshots_;
     if (paced) {
         options.speed = speed();
         options.start_at_ms = from;

@@ -1,7 +1,9 @@
 // A session's recording played back for a helpdesk lead: the screen as the technician saw it, a
 // timeline with the session's moments marked (consent, control, clipboard, chat, the end), play and
-// pause, speed, and seeking by dragging or by picking a moment. The recording is downloaded once into
-// a temporary folder; decoding runs on a thread of its own through the live viewer's RFB decoder.
+// pause, speed, and seeking by dragging or by picking a moment. The recording is streamed once into a
+// temporary folder on a thread and connection of its own, with its progress shown; decoding runs on a
+// thread of its own through the live viewer's RFB decoder, and resumes at keyframes it takes on the way,
+// so seeking in an hour-long recording decodes seconds of it rather than everything before.
 #pragma once
 
 #include "viewer/models/lead_models.hpp"
@@ -12,13 +14,19 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
 class QComboBox;
 class QLabel;
 class QListWidget;
+class QProgressBar;
 class QPushButton;
+
+namespace lifeline::viewer {
+class PlaybackSnapshots;
+}
 
 namespace lifeline::viewer::ui {
 
@@ -58,6 +66,8 @@ public:
     RemoteView* remote_view() const { return view_; }
     QListWidget* events() const { return events_; }
     QLabel* status_label() const { return status_; }
+    QProgressBar* download_bar() const { return download_bar_; }
+    const PlaybackSnapshots* keyframes() const { return snapshots_.get(); }  // once ready()
 
 signals:
     void loaded();
@@ -72,6 +82,8 @@ private:
         v1::AuditPage events;
     };
     void load();
+    void download(RelayEndpoint relay, std::string token);
+    void show_download(std::uint64_t received, std::uint64_t total);
     void on_loaded(Recording recording);
     void run_decoder(std::uint32_t from, bool paced);
     void stop_decoder();
@@ -89,12 +101,15 @@ private:
     bool playing_ = false;
     int generation_ = 0;  // pictures from a decoder that was replaced are dropped
     std::vector<models::PlaybackMark> marks_;
+    std::shared_ptr<PlaybackSnapshots> snapshots_;  // this recording's keyframes, shared by every decoder run
+    std::jthread download_;                         // declared after what its thread touches
     std::jthread decoder_;
 
     RemoteView* view_;
     TimelineSlider* timeline_;
     QLabel* clock_;
     QLabel* status_;
+    QProgressBar* download_bar_;
     QPushButton* play_;
     QComboBox* speed_;
     QListWidget* events_;

@@ -21,6 +21,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace lifeline::viewer::ui {
 
 namespace {
@@ -39,7 +41,17 @@ const Quality kQualities[] = {
     {QT_TRANSLATE_NOOP("SessionWindow", "Exact (lossless)"), Encoding::zrle, -1},
 };
 
+// The state line's look while the window waits for the user, and after the user said no.
+constexpr const char* kWaitingStyle = "QLabel { background: #fff3cd; color: #5c4400; padding: 2px 6px; }";
+constexpr const char* kRefusedStyle = "QLabel { background: #f8d7da; color: #6a1a21; padding: 2px 6px; }";
+
 QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QString latency_text(std::optional<std::chrono::microseconds> latency) {
+    if (!latency) return QStringLiteral("—");
+    if (*latency < std::chrono::milliseconds(1)) return SessionWindow::tr("< 1 ms");
+    return SessionWindow::tr("%1 ms").arg(std::llround(static_cast<double>(latency->count()) / 1000.0));
+}
 
 }  // namespace
 
@@ -57,9 +69,13 @@ SessionWindow::SessionWindow(SignedIn signed_in, QString ticket, v1::SessionMode
     bar->setMovable(false);
     state_ = new QLabel;
     state_->setTextFormat(Qt::PlainText);
-    control_button_ = new QPushButton(tr("Ask for &control"));
     fit_ = new QCheckBox(tr("&Fit to window"));
+    fit_->setObjectName("session-fit");
     fit_->setChecked(true);
+    view_only_ = new QCheckBox(tr("&View only"));
+    view_only_->setObjectName("session-view-only");
+    view_only_->setToolTip(tr("In a view session, unticking this asks the user for control of their screen"));
+    view_only_->setChecked(mode_ != v1::CONTROL);
     quality_ = new QComboBox;
     for (const auto& choice : kQualities)
         quality_->addItem(tr(choice.label));
@@ -67,8 +83,8 @@ SessionWindow::SessionWindow(SignedIn signed_in, QString ticket, v1::SessionMode
     end_->setStyleSheet("QPushButton { color: #b00020; font-weight: bold; }");
     bar->addWidget(state_);
     bar->addSeparator();
-    control_action_ = bar->addWidget(control_button_);
     bar->addWidget(fit_);
+    bar->addWidget(view_only_);
     bar->addWidget(new QLabel(tr(" Quality: ")));
     bar->addWidget(quality_);
     auto* spacer = new QWidget;
@@ -102,6 +118,10 @@ SessionWindow::SessionWindow(SignedIn signed_in, QString ticket, v1::SessionMode
     splitter->setStretchFactor(1, 1);
     setCentralWidget(splitter);
     figures_ = new QLabel;
+    figures_->setObjectName("session-figures");
+    figures_->setToolTip(
+        tr("Latency: from your pointer or key input to the next screen update from the machine, "
+           "the median of the last few seconds; — while you send no input"));
     statusBar()->addPermanentWidget(figures_);
 
     connect(fit_, &QCheckBox::toggled, this, [this](bool fit) {
@@ -111,24 +131,18 @@ SessionWindow::SessionWindow(SignedIn signed_in, QString ticket, v1::SessionMode
     connect(quality_, &QComboBox::currentIndexChanged, this, &SessionWindow::apply_quality);
     connect(end_, &QPushButton::clicked, this, &QWidget::close);
     connect(chat_input_, &QLineEdit::returnPressed, this, &SessionWindow::send_chat);
-    connect(control_button_, &QPushButton::clicked, this, [this] {
-        control_button_->setEnabled(false);
-        state_->setText(tr("Waiting for the user to allow control…"));
+    connect(view_only_, &QCheckBox::clicked, this, &SessionWindow::view_only_clicked);
+    connect(QApplication::clipboard(), &QClipboard::dataChanged, this, &SessionWindow::offer_clipboard);
+    // While the user decides, a slow check covers an event stream that is reconnecting just then.
+    upgrade_check_ = new QTimer(this);
+    connect(upgrade_check_, &QTimer::timeout, this, [this] {
+        if (upgrade_ != Upgrade::pending) return upgrade_check_->stop();
         const std::string id = session_id_.toStdString();
         client_.call<v1::Session>(
-            this, [id](RelayApi& api) { return api.request_upgrade(id); },
-            [this](core::Result<v1::Session> asked) {
-                if (!asked) {
-                    control_button_->setEnabled(true);
-                    statusBar()->showMessage(q(asked.error().message));
-                }
+            this, [id](RelayApi& api) { return api.get_session(id); },
+            [this](core::Result<v1::Session> s) {
+                if (s) on_session(*s);
             });
-    });
-    // Clipboard both ways, only while the technician may control.
-    connect(QApplication::clipboard(), &QClipboard::dataChanged, this, [this] {
-        if (!control_ || !session_ || !isActiveWindow()) return;
-        auto latin1 = utf8_to_latin1(QApplication::clipboard()->text().toStdString());
-        if (latin1) (void)session_->rfb().send_clipboard(*latin1);
     });
     auto* ticker = new QTimer(this);
     connect(ticker, &QTimer::timeout, this, &SessionWindow::update_figures);
@@ -145,7 +159,7 @@ SessionWindow::~SessionWindow() {
 bool SessionWindow::connected() const { return session_ && !session_->closed(); }
 
 void SessionWindow::start() {
-    control_button_->setEnabled(false);
+    view_only_->setEnabled(false);
     quality_->setEnabled(false);
     state_->setText(tr("Asking the user…"));
     const std::string ticket = ticket_.toStdString();
@@ -201,8 +215,20 @@ void SessionWindow::on_session(const v1::Session& session) {
     }
     if (!session_ && !opening_) return open_screen(session.mode());
     if (!connected()) return;
-    if (session.mode() == v1::CONTROL && !control_) set_control(true);
-    if (session.mode() == v1::VIEW && !session.upgrade_pending() && !control_) set_control(false);
+    if (session.mode() == v1::CONTROL) {
+        if (control_) return;
+        const bool asked = upgrade_ != Upgrade::none;
+        upgrade_ = Upgrade::none;
+        set_control(true);
+        if (asked) statusBar()->showMessage(tr("The user allowed control."), 10'000);
+        return;
+    }
+    if (session.upgrade_pending()) {
+        if (upgrade_ == Upgrade::asking) upgrade_ = Upgrade::pending;
+        return;
+    }
+    // Without the mark, after it was seen: answered, and the mode says no. Earlier events without it are old news.
+    if (upgrade_ == Upgrade::pending) upgrade_denied();
 }
 
 void SessionWindow::open_screen(v1::SessionMode mode) {
@@ -245,7 +271,9 @@ void SessionWindow::attach(std::shared_ptr<ViewerSession> session) {
         QMetaObject::invokeMethod(
             qApp,
             [self, text = QString::fromLatin1(latin1.data(), static_cast<qsizetype>(latin1.size()))] {
-                if (self && self->control_) QApplication::clipboard()->setText(text);
+                if (!self || !self->control_) return;
+                self->clipboard_seen_ = text;
+                QApplication::clipboard()->setText(text);
             },
             Qt::QueuedConnection);
     });
@@ -264,10 +292,90 @@ void SessionWindow::attach(std::shared_ptr<ViewerSession> session) {
 
 void SessionWindow::set_control(bool control) {
     control_ = control;
-    view_->set_input_enabled(control);
-    control_action_->setVisible(!control);  // a toolbar shows its widgets through their actions
-    control_button_->setEnabled(!control && connected());
-    state_->setText(control ? tr("You see and control the screen") : tr("You see the screen (view only)"));
+    view_only_->setChecked(!control);
+    show_state();
+}
+
+bool SessionWindow::input_allowed() const { return control_ && !over_ && connected() && !view_only_->isChecked(); }
+
+void SessionWindow::view_only_clicked(bool view_only) {
+    if (over_ || !connected()) return;
+    // With control granted the toggle only pauses the technician's own input: no need to ask the user again.
+    if (!control_ && !view_only) return ask_for_control();
+    show_state();
+    if (!view_only) offer_clipboard();
+}
+
+void SessionWindow::ask_for_control() {
+    upgrade_ = Upgrade::asking;
+    control_denied_ = false;
+    show_state();
+    const std::string id = session_id_.toStdString();
+    client_.call<v1::Session>(
+        this, [id](RelayApi& api) { return api.request_upgrade(id); },
+        [this](core::Result<v1::Session> asked) {
+            if (over_ || upgrade_ == Upgrade::none) return;  // answered (or ended) before this reply came back
+            if (!asked) {
+                upgrade_ = Upgrade::none;
+                show_state();
+                statusBar()->showMessage(tr("Could not ask for control: %1").arg(q(asked.error().message)));
+                return;
+            }
+            upgrade_ = Upgrade::pending;  // the relay has marked the request: from now on, no mark is an answer
+            upgrade_check_->start(3000);
+        });
+}
+
+void SessionWindow::upgrade_denied() {
+    upgrade_ = Upgrade::none;
+    upgrade_check_->stop();
+    control_denied_ = true;
+    show_state();
+    statusBar()->showMessage(tr("The user did not allow control. The session stays view-only."), 15'000);
+}
+
+void SessionWindow::show_state() {
+    if (over_) return;
+    const bool asking = upgrade_ != Upgrade::none;
+    view_only_->setEnabled(connected() && !asking);
+    if (!control_) view_only_->setChecked(!asking);
+    view_->set_input_enabled(input_allowed());
+    QString text;
+    const char* style = "";
+    if (asking) {
+        text = tr("Waiting for the user to allow control…");
+        style = kWaitingStyle;
+    } else if (control_) {
+        text = view_only_->isChecked() ? tr("View only: you have control, untick “View only” to use it")
+                                       : tr("You see and control the screen");
+    } else if (control_denied_) {
+        text = tr("The user did not allow control: you see the screen (view only)");
+        style = kRefusedStyle;
+    } else {
+        text = tr("You see the screen (view only)");
+    }
+    state_->setText(text);
+    state_->setStyleSheet(style);
+}
+
+void SessionWindow::offer_clipboard() {
+    // Only while the technician's input reaches the machine and this window is in front: text copied for
+    // another program while working there is not handed over until the technician comes back here.
+    if (!session_ || !input_allowed() || !isActiveWindow()) return;
+    const QString text = QApplication::clipboard()->text();
+    if (text.isEmpty() || text == clipboard_seen_) return;  // nothing, or what the machine itself just gave us
+    auto latin1 = utf8_to_latin1(text.toStdString());
+    if (!latin1) return;
+    clipboard_seen_ = text;
+    if (auto sent = session_->rfb().send_clipboard(*latin1); !sent) {
+        statusBar()->showMessage(tr("The clipboard was not sent: %1").arg(q(sent.error().message)), 10'000);
+    }
+}
+
+void SessionWindow::changeEvent(QEvent* event) {
+    // Coming back to the window is when text copied elsewhere meanwhile goes to the machine.
+    if (event->type() == QEvent::ActivationChange && isActiveWindow()) offer_clipboard();
+    QMainWindow::changeEvent(event);
 }
 
 void SessionWindow::apply_quality(int index) {
@@ -279,9 +387,10 @@ void SessionWindow::update_figures() {
     if (!session_) return;
     const auto updates = session_->rfb().updates();
     const auto bytes = session_->rfb().bytes_received();
-    figures_->setText(tr("%1 updates/s   %2/s   %3 × %4")
+    figures_->setText(tr("%1 updates/s   %2/s   latency %3   %4 × %5")
                           .arg(updates - last_updates_)
                           .arg(models::format_bytes(static_cast<qint64>(bytes - last_bytes_)))
+                          .arg(latency_text(session_->rfb().input_latency()))
                           .arg(view_->image().width())
                           .arg(view_->image().height()));
     last_updates_ = updates;
@@ -295,8 +404,9 @@ void SessionWindow::session_changed(const v1::Session& session) {
 void SessionWindow::ended(const QString& why) {
     if (over_) return;
     over_ = true;
+    upgrade_check_->stop();
     view_->set_input_enabled(false);
-    control_button_->setEnabled(false);
+    view_only_->setEnabled(false);
     quality_->setEnabled(false);
     end_->setText(tr("Close"));
     state_->setText(tr("Session over: %1").arg(why));

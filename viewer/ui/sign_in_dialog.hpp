@@ -29,6 +29,7 @@ public:
     QLineEdit* user_field() const { return user_; }
     QLineEdit* password_field() const { return password_; }
     QPushButton* sign_in_button() const { return sign_in_; }
+    QLabel* status_label() const { return status_; }  // what went wrong, or "Signing in…"
 
 private:
     void start();

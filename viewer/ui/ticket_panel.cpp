@@ -44,6 +44,7 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
     facts_ = plain_label();
     facts_->setObjectName("ticket-facts");
     claim_ = new QPushButton(tr("&Claim"));
+    claim_->setObjectName("claim");
     resolve_ = new QPushButton(tr("&Resolve…"));
     view_screen_ = new QPushButton(tr("&See screen"));
     view_screen_->setObjectName("see-screen");
@@ -51,6 +52,7 @@ TicketPanel::TicketPanel(RelayClient& client, QWidget* parent) : QWidget(parent)
     control_screen_->setObjectName("control-screen");
     monitor_ = new QComboBox;
     monitor_->setObjectName("monitor");
+    monitor_->hide();  // until a ticket from a machine with several screens is shown
     priority_ = new QComboBox;
     priority_->setObjectName("priority");
     for (auto [priority, label] : {std::pair{v1::P1, tr("P1 critical")}, std::pair{v1::P2, tr("P2 high")},
@@ -306,8 +308,8 @@ void TicketPanel::fill(const v1::Ticket& ticket) {
     facts_->setText(state.join("   ·   ") + "\n" + people.join("   ·   "));
     if (ticket.has_system_info() || ticket.description().size() > 0)
         description_->setPlainText(q(ticket.description()));
-    claim_->setEnabled(ticket.assignee().empty());
     const bool open = ticket.status() != v1::Ticket::RESOLVED && ticket.status() != v1::Ticket::CLOSED;
+    claim_->setEnabled(open && ticket.assignee().empty());  // the relay refuses to claim what is done
     const bool reachable = !ticket.device_id().empty() && device_online_ && open;
     view_screen_->setEnabled(reachable);
     control_screen_->setEnabled(reachable);

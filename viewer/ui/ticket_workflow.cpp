@@ -66,6 +66,9 @@ TicketWorkflow::TicketWorkflow(RelayClient& client, QWidget* parent) : QWidget(p
     group_->setToolTip(tr("Group"));
     escalate_ = new QPushButton(tr("&Escalate…"));
     escalate_->setObjectName("escalate");
+    rate_ = new QPushButton(tr("Record rati&ng…"));
+    rate_->setObjectName("record-rating");
+    rate_->setToolTip(tr("The user's rating, given on the phone or another way"));
 
     auto* sla_row = new QHBoxLayout;
     sla_row->addWidget(response_, 1);
@@ -81,6 +84,7 @@ TicketWorkflow::TicketWorkflow(RelayClient& client, QWidget* parent) : QWidget(p
     actions->addWidget(group_label);
     actions->addWidget(group_, 1);
     actions->addWidget(escalate_);
+    actions->addWidget(rate_);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(sla_row);
@@ -103,6 +107,7 @@ TicketWorkflow::TicketWorkflow(RelayClient& client, QWidget* parent) : QWidget(p
         change(tr("the group"), [n = ticket_.number(), patch](RelayApi& api) { return api.update_ticket(n, patch); });
     });
     connect(escalate_, &QPushButton::clicked, this, [this] { open_escalation(); });
+    connect(rate_, &QPushButton::clicked, this, [this] { open_rating(); });
     auto* ticker = new QTimer(this);  // due times move on between the relay's changes
     connect(ticker, &QTimer::timeout, this, &TicketWorkflow::render_sla);
     ticker->start(20'000);
@@ -164,6 +169,7 @@ void TicketWorkflow::render() {
     assign_->setEnabled(changeable);
     const bool mine_or_free = ticket_.assignee().empty() || q(ticket_.assignee()) == username_;
     escalate_->setEnabled(known && !done && (lead_ || mine_or_free));
+    rate_->setVisible(known && done);  // the relay takes a rating only then
     escalate_->setToolTip(done ? tr("A resolved or closed ticket is not escalated")
                           : !(lead_ || mine_or_free)
                               ? tr("Only %1 or a lead may escalate it").arg(q(ticket_.assignee()))
@@ -253,6 +259,35 @@ void TicketWorkflow::change(const QString& what, std::function<core::Result<v1::
             }
             if (t->number() == ticket_.number()) emit changed(*t);
         });
+}
+
+RatingDialog* TicketWorkflow::open_rating() {
+    if (ticket_.number().empty()) return nullptr;
+    if (auto* open = rating_dialog()) {
+        open->raise();
+        return open;
+    }
+    rating_dialog_ = new RatingDialog(ticket_, window());
+    auto* dialog = rating_dialog_.data();
+    connect(dialog, &NoteDialog::submitted, this, [this, dialog] {
+        dialog->set_busy(true);
+        QPointer<RatingDialog> alive(dialog);
+        client_.call<v1::Ticket>(
+            this,
+            [number = ticket_.number(), rating = dialog->rating(), comment = dialog->note().toStdString()](
+                RelayApi& api) { return api.record_rating(number, rating, comment); },
+            [this, alive, number = ticket_.number()](core::Result<v1::Ticket> t) {
+                if (!t) {
+                    if (alive) return alive->show_error(q(t.error().message));
+                    return emit failed(tr("Could not record the rating of %1: %2").arg(q(number), q(t.error().message)),
+                                       {});
+                }
+                if (alive) alive->accept();
+                if (t->number() == ticket_.number()) emit changed(*t);
+            });
+    });
+    dialog->show();
+    return dialog;
 }
 
 EscalateDialog* TicketWorkflow::open_escalation() {

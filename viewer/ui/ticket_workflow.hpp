@@ -1,8 +1,9 @@
 // The helpdesk workflow in the ticket panel: the SLA block (both targets with their state and due
 // time, coloured as in the queue and saying the same in words), the group and tier, escalations,
 // reopens and the user's rating; and the actions on them: assign to a group's member (leads),
-// category and group (PATCH), escalate with a reason (EscalateDialog). Calls run on the
-// RelayClient's worker; what the relay answers comes back through changed().
+// category and group (PATCH), escalate with a reason (EscalateDialog), record the user's rating of
+// a resolved or closed ticket (RatingDialog). Calls run on the RelayClient's worker; what the
+// relay answers comes back through changed().
 #pragma once
 
 #include "viewer/models/workflow_text.hpp"
@@ -40,6 +41,8 @@ public:
     void show_ticket(const v1::Ticket& ticket);
     // Opens the escalation dialog for the ticket shown (the Escalate button does this).
     EscalateDialog* open_escalation();
+    // Opens the rating dialog for the ticket shown (the Record rating button, shown once it is resolved).
+    RatingDialog* open_rating();
 
     QLabel* sla_label(int target) const { return target == 0 ? response_ : resolution_; }  // 0 response, 1 resolution
     QLabel* facts() const { return facts_; }
@@ -48,8 +51,12 @@ public:
     QComboBox* category_choice() const { return category_; }
     QComboBox* group_choice() const { return group_; }
     QPushButton* escalate_button() const { return escalate_; }
+    QPushButton* rating_button() const { return rate_; }
     // The escalation dialog while it is open; nullptr otherwise.
     EscalateDialog* escalate_dialog() const { return dialog_ && dialog_->isVisible() ? dialog_.data() : nullptr; }
+    RatingDialog* rating_dialog() const {
+        return rating_dialog_ && rating_dialog_->isVisible() ? rating_dialog_.data() : nullptr;
+    }
 
 signals:
     // A call succeeded: the ticket as the relay answered it.
@@ -76,7 +83,9 @@ private:
     QComboBox* category_;
     QComboBox* group_;
     QPushButton* escalate_;
+    QPushButton* rate_;
     QPointer<EscalateDialog> dialog_;
+    QPointer<RatingDialog> rating_dialog_;
 };
 
 }  // namespace lifeline::viewer::ui

@@ -1,5 +1,6 @@
 #include "viewer/ui/workflow_dialogs.hpp"
 
+#include <QButtonGroup>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -8,11 +9,14 @@
 #include <QRadioButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace lifeline::viewer::ui {
 
 namespace {
 
-constexpr int kMaxReasonBytes = 2000;  // the relay's limit for an escalation's reason
+constexpr int kMaxReasonBytes = 2000;         // the relay's limit for an escalation's reason
+constexpr int kMaxRatingCommentBytes = 4000;  // and for a rating's comment
 
 }  // namespace
 
@@ -75,13 +79,19 @@ void NoteDialog::show_error(const QString& message) {
     set_busy(false);
 }
 
+void NoteDialog::set_note_optional() {
+    note_required_ = false;
+    update_submit();
+}
+
 void NoteDialog::update_submit() {
     const int bytes = static_cast<int>(note().toUtf8().size());
     const bool too_long = bytes > max_bytes_;
-    submit_->setEnabled(!busy_ && bytes > 0 && !too_long && choice_made());
-    submit_->setToolTip(too_long     ? tr("At most %1 bytes").arg(max_bytes_)
-                        : bytes == 0 ? tr("Write why first")
-                                     : QString());
+    const bool missing = note_required_ && bytes == 0;
+    submit_->setEnabled(!busy_ && !missing && !too_long && choice_made());
+    submit_->setToolTip(too_long  ? tr("At most %1 bytes").arg(max_bytes_)
+                        : missing ? tr("Write why first")
+                                  : QString());
 }
 
 EscalateDialog::EscalateDialog(const v1::Ticket& ticket, const models::HelpdeskDirectory& directory, QWidget* parent)
@@ -138,6 +148,57 @@ bool EscalateDialog::choice_made() const {
 std::string EscalateDialog::target_group() const {
     if (!other_group_->isChecked()) return {};
     return groups_->currentData().toString().toStdString();
+}
+
+RatingDialog::RatingDialog(const v1::Ticket& ticket, QWidget* parent)
+    : NoteDialog(tr("Record the rating of %1").arg(QString::fromStdString(ticket.number())),
+                 tr("What did the user &say? (optional; the ticket's history keeps it)"), tr("&Record"),
+                 kMaxRatingCommentBytes, parent) {
+    setObjectName("rating-dialog");
+    note_field()->setPlaceholderText(tr("e.g. fixed quickly, but the first reply took a day"));
+    auto* question = new QLabel(tr("How satisfied is the user? 1 is bad, 5 is good."));
+    question->setWordWrap(true);
+    ratings_ = new QButtonGroup(this);
+    auto* row = new QHBoxLayout;
+    for (int stars = 1; stars <= 5; ++stars) {
+        auto* choice = new QRadioButton(QString("&%1").arg(stars));
+        choice->setObjectName(QString("rating-%1").arg(stars));
+        ratings_->addButton(choice, stars);
+        row->addWidget(choice);
+    }
+    stars_ = new QLabel;
+    stars_->setObjectName("rating-stars");
+    stars_->setTextFormat(Qt::PlainText);
+    v1::Satisfaction widest;
+    widest.set_rating(5);
+    stars_->setMinimumWidth(stars_->fontMetrics().horizontalAdvance(models::satisfaction_text(widest)) + 4);
+    row->addSpacing(12);
+    row->addWidget(stars_);
+    row->addStretch();
+    choices()->addWidget(question);
+    choices()->addLayout(row);
+    set_note_optional();  // after ratings_ exists: it asks choice_made()
+    if (ticket.has_satisfaction()) {
+        if (auto* given = ratings_->button(ticket.satisfaction().rating())) given->setChecked(true);
+        note_field()->setPlainText(QString::fromStdString(ticket.satisfaction().comment()));
+    }
+    auto show_stars = [this] {
+        v1::Satisfaction preview;
+        preview.set_rating(rating());
+        stars_->setText(rating() > 0 ? models::satisfaction_text(preview) : QString());
+    };
+    connect(ratings_, &QButtonGroup::idToggled, this, [this, show_stars] {
+        show_stars();
+        update_submit();
+    });
+    show_stars();
+    update_submit();
+}
+
+int RatingDialog::rating() const { return std::max(0, ratings_->checkedId()); }
+
+QRadioButton* RatingDialog::rating_choice(int stars) const {
+    return qobject_cast<QRadioButton*>(ratings_->button(stars));
 }
 
 }  // namespace lifeline::viewer::ui

@@ -1,5 +1,6 @@
-// The small dialogs of a ticket's workflow: a required note (the resolution), and the escalation
-// (the next tier, or another group, with a reason). They never block: the panel opens them
+// The small dialogs of a ticket's workflow: a required note (the resolution), the escalation (the
+// next tier, or another group, with a reason) and the requester's rating as staff heard it (1-5
+// with an optional comment). They never block: the panel opens them
 // window-modal, sends when the technician submits, and either closes them or shows the relay's
 // answer inside them, where submitting again is the retry.
 #pragma once
@@ -8,6 +9,7 @@
 
 #include <QDialog>
 
+class QButtonGroup;
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
@@ -43,10 +45,13 @@ protected:
     // Whether the subclass's choices allow submitting; call update_submit() when they change.
     virtual bool choice_made() const { return true; }
     void update_submit();
+    // The note may stay empty (it is still limited to `max_bytes`).
+    void set_note_optional();
 
 private:
     int max_bytes_;
     bool busy_ = false;
+    bool note_required_ = true;
     QVBoxLayout* choices_;
     QPlainTextEdit* note_;
     QLabel* error_;
@@ -72,6 +77,25 @@ private:
     QRadioButton* next_tier_;
     QRadioButton* other_group_;
     QComboBox* groups_;
+};
+
+class RatingDialog : public NoteDialog {
+    Q_OBJECT
+public:
+    // Starts from the ticket's rating when it has one: recording again replaces it (the history keeps both).
+    explicit RatingDialog(const v1::Ticket& ticket, QWidget* parent = nullptr);
+
+    // 1 (bad) to 5 (good); 0 until one is chosen.
+    int rating() const;
+    // The choice for `stars` (1-5).
+    QRadioButton* rating_choice(int stars) const;
+
+protected:
+    bool choice_made() const override { return rating() > 0; }
+
+private:
+    QButtonGroup* ratings_ = nullptr;
+    QLabel* stars_ = nullptr;
 };
 
 }  // namespace lifeline::viewer::ui

@@ -100,7 +100,7 @@ TEST(PlaybackMarks, TheSessionsMomentsInOrderOnTheRecordingsTimeline) {
     *page.add_entries() = row(4, kStart + 200, "session.started");
     *page.add_entries() = row(3, kStart - 4'000, "session.consented");
     *page.add_entries() =
-        row(2, kStart - 9'000, "session.requested", {{"technicianName", "Tina Example"}, {"mode", "VIEW"}});
+        row(2, kStart - 9'000, "session.requested", {{"technicianName", "Tina Example"}, {"mode", "view"}});
 
     const auto marks = playback_marks(page, kStart, 80'000);
     std::vector<std::pair<std::uint32_t, std::string>> got;
@@ -116,6 +116,16 @@ TEST(PlaybackMarks, TheSessionsMomentsInOrderOnTheRecordingsTimeline) {
                        {80'000, "Ended: the user stopped sharing"},
                    }))
         << "before the recording at 0, after it at its end, same-moment rows in the order they happened";
+}
+
+TEST(PlaybackMarks, NamesTheModeTheTechnicianAskedFor) {
+    v1::AuditPage page;
+    *page.add_entries() =
+        row(1, kStart - 1'000, "session.requested", {{"technicianName", "Tina Example"}, {"mode", "control"}});
+    const auto marks = playback_marks(page, kStart, 10'000);
+    ASSERT_EQ(marks.size(), 1u);
+    EXPECT_EQ(marks[0].label.toStdString(), "Tina Example asked to control")
+        << "the relay writes the mode in lower case";
 }
 
 TEST(LeadText, ClockAndUrlParameters) {

@@ -1,16 +1,22 @@
 // Recording playback through RfbClient, with scripted server streams: the picture at the end and at an offset (a
-// message in progress completed), pacing, a recording cut short, and the clear errors for bad ones.
+// message in progress completed), pacing, a recording cut short, the clear errors for bad ones, and keyframes: a
+// seek that resumes at one shows exactly the picture of a decode from the start, within the memory budget.
 #include "viewer/core/playback.hpp"
 
 #include "shared/recording/writer.hpp"
 #include "tests/unit/viewer/rfb_bytes.hpp"
+#include "tests/unit/viewer/rfb_zlib_script.hpp"
+#include "viewer/core/playback_snapshots.hpp"
+#include "viewer/core/rfb_decoder_state.hpp"
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 namespace lifeline::viewer {
 namespace {
@@ -222,6 +228,212 @@ TEST_F(RecordingPlaybackTest, BadRecordingsAreClearErrors) {
         file.write("\xff\xff\xff\xff", 4);
     }
     EXPECT_PRED2(has, error_of(damaged), "damaged");
+}
+
+// ---- keyframes ----------------------------------------------------------------------------------------------
+
+// Pixels no update can compress by itself (a small xorshift), one of three patterns: the same pattern comes back
+// every third update, and only the zlib stream's memory of the earlier one makes it cheap.
+std::vector<std::uint32_t> pattern(int which, int w, int h) {
+    std::uint32_t x = 0x9E3779B9u * static_cast<std::uint32_t>(which + 1);
+    std::vector<std::uint32_t> pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    for (auto& p : pixels) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p = x & 0x00FFFFFFu;
+    }
+    return pixels;
+}
+
+enum class Codec { tight, zrle };
+
+// Sixty updates, one a second, through persistent zlib streams (tight: two of them), cut into chunks that do not
+// follow the messages, with the viewer's bytes in between.
+std::vector<Piece> zlib_session(Codec codec) {
+    test::ZlibScript script;
+    std::string stream;
+    std::size_t first_size = 0, repeat_size = 0;
+    for (int i = 0; i < 60; ++i) {
+        const int w = 12, h = 8, x = (i * 7) % (kWidth - w), y = (i * 5) % (kHeight - h);
+        const auto pixels = pattern(i % 3, w, h);
+        std::string update = update_header(2);
+        const std::size_t before = update.size();
+        update +=
+            codec == Codec::tight ? script.tight_rect(x, y, w, h, pixels, i % 2) : script.zrle_rect(x, y, w, h, pixels);
+        // Tight alternates two streams: from the seventh update on, each stream has seen its pattern before.
+        if (i == 0) first_size = update.size() - before;
+        if (i >= 6) repeat_size = std::max(repeat_size, update.size() - before);
+        update += codec == Codec::tight
+                      ? script.tight_fill(i % 10, 0, 3, 3, 0x00102030u * static_cast<std::uint32_t>(i % 5))
+                      : script.zrle_rect(i % 10, 0, 3, 3, pattern(7, 3, 3));
+        stream += update;
+    }
+    // Without the streams' state the decoder would fail: a repeat is a fraction of the first.
+    EXPECT_LT(repeat_size * 4, first_size) << "the script would prove less";
+    std::vector<Piece> pieces{{0, ChunkKind::server, handshake(kWidth, kHeight)}};
+    const std::size_t step = stream.size() / 40 + 7;
+    for (std::size_t at = 0, n = 0; at < stream.size(); at += step, ++n) {
+        const auto offset = static_cast<std::uint32_t>(10 + n * 1500);
+        pieces.push_back({offset, ChunkKind::server, stream.substr(at, step)});
+        if (n % 4 == 0) pieces.push_back({offset, ChunkKind::client, std::string("\x03\x01\0\0\0\0\0\x20\0\x18", 10)});
+    }
+    return pieces;
+}
+
+void expect_same_play(const PlaybackResult& got, const PlaybackResult& want) {
+    EXPECT_EQ(got.framebuffer.width, want.framebuffer.width);
+    EXPECT_EQ(got.framebuffer.height, want.framebuffer.height);
+    EXPECT_TRUE(got.framebuffer.pixels == want.framebuffer.pixels) << "the pictures differ";
+    EXPECT_EQ(got.updates, want.updates);
+    EXPECT_EQ(got.chunks, want.chunks);
+    EXPECT_EQ(got.server_bytes, want.server_bytes);
+    EXPECT_EQ(got.played_ms, want.played_ms);
+    EXPECT_EQ(got.end, want.end);
+}
+
+class KeyframeTest : public RecordingPlaybackTest, public ::testing::WithParamInterface<Codec> {};
+
+TEST_P(KeyframeTest, ASeekFromAKeyframeShowsThePictureOfADecodeFromTheStart) {
+    const std::string path = write(zlib_session(GetParam()));
+    auto keyframes = std::make_shared<PlaybackSnapshots>(SnapshotLimits{5'000, std::uint64_t{1} << 30, 64 << 20});
+    PlaybackOptions whole;
+    whole.snapshots = keyframes;
+    auto first = play_recording(path, whole);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_FALSE(first->resumed_at_ms);
+    EXPECT_GE(first->keyframes_taken, 8u);
+    EXPECT_EQ(keyframes->size(), first->keyframes_taken);
+    auto plain = play_recording(path, PlaybackOptions{});
+    ASSERT_TRUE(plain) << plain.error().message;
+    expect_same_play(*first, *plain);
+    EXPECT_TRUE(first->complete);
+
+    bool inside_a_chunk = false;
+    for (std::uint32_t target : {3'000u, 17'250u, 31'000u, 44'100u, 58'000u, 61'000u}) {
+        SCOPED_TRACE("seek to " + std::to_string(target) + " ms");
+        PlaybackOptions seek;
+        seek.stop_at_ms = target;
+        seek.snapshots = keyframes;
+        PlaybackOptions from_start;
+        from_start.stop_at_ms = target;
+        auto resumed = play_recording(path, seek);
+        auto decoded = play_recording(path, from_start);
+        ASSERT_TRUE(resumed) << resumed.error().message;
+        ASSERT_TRUE(decoded) << decoded.error().message;
+        expect_same_play(*resumed, *decoded);
+        const auto keyframe = keyframes->at_or_before(target);
+        EXPECT_EQ(resumed->resumed_at_ms.has_value(), keyframe != nullptr);
+        if (target > 10'000) {
+            EXPECT_TRUE(resumed->resumed_at_ms);
+        }
+        if (keyframe) {
+            EXPECT_LE(*resumed->resumed_at_ms, target);
+            inside_a_chunk = inside_a_chunk || keyframe->skip > 0;
+        }
+        EXPECT_EQ(resumed->keyframes_taken, 0u) << "everything up to here is covered already";
+    }
+    EXPECT_TRUE(inside_a_chunk) << "no keyframe fell inside a chunk: the test would prove less";
+
+    // Playing on from a point, paced, resumes too and ends on the same last picture.
+    PlaybackOptions play_on;
+    play_on.speed = 1000;
+    play_on.start_at_ms = 40'000;
+    play_on.snapshots = keyframes;
+    int pictures = 0;
+    play_on.on_picture = [&pictures](Framebuffer, std::uint32_t) { ++pictures; };
+    auto played = play_recording(path, play_on);
+    ASSERT_TRUE(played) << played.error().message;
+    ASSERT_TRUE(played->resumed_at_ms);
+    EXPECT_LE(*played->resumed_at_ms, 40'000u);
+    EXPECT_GT(*played->resumed_at_ms, 30'000u);
+    expect_same_play(*played, *plain);
+    EXPECT_GT(pictures, 0);
+}
+
+std::string codec_name(const ::testing::TestParamInfo<Codec>& param) {
+    return param.param == Codec::tight ? "tight" : "zrle";
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, KeyframeTest, ::testing::Values(Codec::tight, Codec::zrle), codec_name);
+
+TEST_F(RecordingPlaybackTest, KeyframesStayWithinTheirBudgetAndSpreadOut) {
+    const std::string path = write(zlib_session(Codec::tight));
+    // What one keyframe of this screen costs, from an unlimited run.
+    auto unlimited = std::make_shared<PlaybackSnapshots>(SnapshotLimits{2'000, std::uint64_t{1} << 30, 64 << 20});
+    PlaybackOptions options;
+    options.snapshots = unlimited;
+    ASSERT_TRUE(play_recording(path, options));
+    ASSERT_GE(unlimited->size(), 15u);
+    const std::size_t one = unlimited->memory_bytes() / unlimited->size();
+
+    const std::size_t budget = one * 7 / 2;
+    auto keyframes = std::make_shared<PlaybackSnapshots>(SnapshotLimits{2'000, std::uint64_t{1} << 30, budget});
+    options.snapshots = keyframes;
+    auto played = play_recording(path, options);
+    ASSERT_TRUE(played) << played.error().message;
+    EXPECT_LE(keyframes->memory_bytes(), budget);
+    EXPECT_EQ(keyframes->size(), 3u);
+    EXPECT_GT(keyframes->spacing(), 4.0);
+    EXPECT_GT(played->keyframes_taken, keyframes->size()) << "some were dropped";
+    // Spread over the recording rather than bunched at one end.
+    const auto early = keyframes->at_or_before(25'000), late = keyframes->at_or_before(61'000);
+    ASSERT_TRUE(early);
+    ASSERT_TRUE(late);
+    EXPECT_GT(late->at_ms, 40'000u);
+    EXPECT_LT(early->at_ms, late->at_ms);
+    // And still exact.
+    PlaybackOptions seek;
+    seek.stop_at_ms = 50'000;
+    seek.snapshots = keyframes;
+    PlaybackOptions from_start;
+    from_start.stop_at_ms = 50'000;
+    auto resumed = play_recording(path, seek);
+    auto decoded = play_recording(path, from_start);
+    ASSERT_TRUE(resumed && decoded);
+    EXPECT_TRUE(resumed->resumed_at_ms);
+    expect_same_play(*resumed, *decoded);
+}
+
+// RfbClient's side: a state is taken where a message ends, a passed byte is refused, and a client resumed from the
+// state decodes what follows onto the same picture.
+TEST(RfbDecoderStateTest, AClientResumesFromAStateTakenBetweenMessages) {
+    using Answer = core::Result<std::shared_ptr<const RfbDecoderState>>;
+    const auto ask = [](RfbClient& client, std::uint64_t byte) {
+        auto promise = std::make_shared<std::promise<Answer>>();
+        auto answer = promise->get_future();
+        client.request_state(byte, [promise](Answer state) { promise->set_value(std::move(state)); });
+        EXPECT_EQ(answer.wait_for(5s), std::future_status::ready);
+        return answer.get();
+    };
+    const std::string first = handshake(kWidth, kHeight) + full_update(0xFF0000u);
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    ASSERT_EQ(::send(pair[1], first.data(), first.size(), MSG_NOSIGNAL), static_cast<ssize_t>(first.size()));
+    auto client = RfbClient::start(pair[0], RfbOptions{});
+    ASSERT_TRUE(client) << client.error().message;
+    ASSERT_TRUE((*client)->wait_for_updates(1, 5s));
+    EXPECT_FALSE(ask(**client, 5)) << "byte 5 has passed";
+    auto state = ask(**client, first.size());
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ((*state)->picture().pixels, filled(0xFF0000u).pixels);
+    EXPECT_EQ((*state)->updates(), 1u);
+    EXPECT_EQ((*state)->server_bytes(), first.size());
+    client->reset();
+    ::close(pair[1]);
+
+    const std::string next = patch_update(4, 4, 8, 8, 0x0000FFu);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    ASSERT_EQ(::send(pair[1], next.data(), next.size(), MSG_NOSIGNAL), static_cast<ssize_t>(next.size()));
+    auto resumed = RfbClient::resume(pair[0], RfbOptions{}, **state);
+    ASSERT_TRUE(resumed) << resumed.error().message;
+    ASSERT_TRUE((*resumed)->wait_for_updates(1, 5s));
+    Framebuffer want = filled(0xFF0000u);
+    paint(want, 4, 4, 8, 8, 0x0000FFu);
+    EXPECT_EQ((*resumed)->framebuffer().pixels, want.pixels);
+    EXPECT_TRUE((*resumed)->wait_for_full_frame(1s)) << "the state remembers the picture was complete";
+    resumed->reset();
+    ::close(pair[1]);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The queue's model and filter without a display: the relay's order (priority, then due time, then
-// age), the four views and their counts, status, category and text filters, live upserts, the SLA
+// age), the four views and their counts, status, category, SLA and text filters, live upserts, the SLA
 // column's text and colours from a fixed clock, and text kept as it is.
 #include "viewer/models/queue_model.hpp"
 #include "viewer/models/workflow_text.hpp"
@@ -225,6 +225,38 @@ TEST(QueueSla, EveryColouredCellKeepsItsTextReadable) {
     for (const QColor& on :
          {QColor(Qt::white), priority_colours(v1::P1)->background, priority_colours(v1::P2)->background})
         EXPECT_GE(contrast_ratio(grey, on), 4.5) << on.name().toStdString();
+}
+
+TEST(QueueSla, TheSlaFilterShowsWhatNeedsAttentionAndTheCountsFollowTheClock) {
+    QueueModel model;
+    QueueFilter filter;
+    filter.setSourceModel(&model);
+    filter.set_user("tina");
+    model.set_now(QDateTime::fromSecsSinceEpoch(kNow));
+    model.reset({with_sla(ticket("LL-000001", v1::P3, 0, "tina"), v1::SLA_OK, 20 * 60),
+                 with_sla(ticket("LL-000002", v1::P3, 0), v1::SLA_AT_RISK, 10 * 60),
+                 with_sla(ticket("LL-000003", v1::P2, 0, "tina"), v1::SLA_BREACHED, -5 * 60),
+                 with_sla(ticket("LL-000004", v1::P3, 0), v1::SLA_OK, 3600, v1::SLA_BREACHED),
+                 ticket("LL-000005", v1::P4, 0)});
+    filter.set_sla_states({v1::SLA_AT_RISK, v1::SLA_BREACHED});
+    EXPECT_EQ(filter.count(View::All), 3) << "at risk, overdue, and a late first reply";
+    EXPECT_EQ(filter.count(View::Mine), 1);
+    EXPECT_EQ(filter.count(View::Unassigned), 2);
+    filter.set_sla_states({v1::SLA_BREACHED});
+    filter.sort(QueueModel::Priority);
+    EXPECT_EQ(shown(filter), (std::vector<std::string>{"LL-000003", "LL-000004"}));
+    EXPECT_EQ(filter.count(View::Mine), 1);
+
+    // A due time passes: the ticket is overdue, and shown as such, before the relay's sweep says so.
+    model.set_now(QDateTime::fromSecsSinceEpoch(kNow + 15 * 60));
+    EXPECT_EQ(shown(filter), (std::vector<std::string>{"LL-000003", "LL-000002", "LL-000004"}));
+    EXPECT_EQ(filter.count(View::Unassigned), 2);
+    // A pushed change that is no longer overdue (resolved: met) leaves the view.
+    auto met = with_sla(ticket("LL-000003", v1::P2, 0, "tina", v1::Ticket::RESOLVED), v1::SLA_MET, std::nullopt);
+    model.upsert(met);
+    EXPECT_EQ(filter.count(View::Mine), 0);
+    filter.set_sla_states({});
+    EXPECT_EQ(filter.count(View::All), 5) << "any: tickets without SLA too";
 }
 
 TEST(QueueSla, TheOrderIsTheRelaysPriorityThenDueTimeThenAge) {

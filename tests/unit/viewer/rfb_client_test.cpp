@@ -700,6 +700,36 @@ TEST(RfbClientHostileTest, DecodesAWellFormedScriptedTightJpeg) {
     EXPECT_TRUE(client->connected());
 }
 
+TEST(RfbClientTest, MeasuresInputLatencyFromTheInputToTheNextUpdate) {
+    FakeServer server;
+    auto client = start_fake_session(server);
+    ASSERT_TRUE(client);
+    const std::string update = update_header(1) + rect(0, 0, 1, 1, test::kRaw) + std::string(4, '\0');
+    server.write(update);
+    ASSERT_TRUE(client->wait_for_updates(1, kWait));
+    EXPECT_FALSE(client->input_latency()) << "no input, no figure";
+
+    const auto before = std::chrono::steady_clock::now();
+    ASSERT_TRUE(client->send_pointer(13, 17, 0));
+    // The "machine" reads up to the pointer event, then takes its time before the screen changes.
+    const std::string pointer = u8(5) + u8(0) + u16(13) + u16(17);
+    std::string seen;
+    while (seen.find(pointer) == std::string::npos) {
+        const std::string more = server.read(1);
+        if (more.empty()) break;
+        seen += more;
+    }
+    ASSERT_NE(seen.find(pointer), std::string::npos);
+    std::this_thread::sleep_for(40ms);
+    server.write(update);
+    ASSERT_TRUE(client->wait_for_updates(2, kWait));
+    const auto after = std::chrono::steady_clock::now();
+    const auto figure = client->input_latency();
+    ASSERT_TRUE(figure);
+    EXPECT_GE(*figure, 40ms);
+    EXPECT_LE(*figure, after - before);
+}
+
 TEST(RfbClientHostileTest, ClosesOnATightJpegInAZeroSizedRectangle) {
     // libvncclient hands a zero width or height to TurboJPEG, which then decodes at the JPEG's own size: here
     // 512x512 pixels into a 64x48 framebuffer.

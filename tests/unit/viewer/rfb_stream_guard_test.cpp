@@ -121,6 +121,17 @@ TEST(RfbStreamGuardTest, AcceptsAWholeSessionHoweverItIsChunked) {
     }
 }
 
+TEST(RfbStreamGuardTest, CountsUpdatesAsTheirHeaderArrives) {
+    RfbStreamGuard guard;
+    ASSERT_TRUE(guard.accept(test::handshake(64, 48) + update_header(0)));
+    EXPECT_EQ(guard.updates_begun(), 0u) << "an update without rectangles changes nothing on the screen";
+    const std::string update = update_header(1) + rect(0, 0, 1, 1, test::kRaw) + std::string(4, '\0');
+    ASSERT_TRUE(guard.accept(update.substr(0, 4)));
+    EXPECT_EQ(guard.updates_begun(), 1u) << "counted with its header, before its pixels";
+    ASSERT_TRUE(guard.accept(update.substr(4) + update));
+    EXPECT_EQ(guard.updates_begun(), 2u);
+}
+
 // The guard has consumed exactly `bytes` when the next byte, 200, is taken for a message type.
 void expect_aligned_after(const std::string& what, const std::string& bytes) {
     RfbStreamGuard guard;

@@ -196,11 +196,14 @@ TEST(WorkflowText, PlacesRatingsGroupsAndTheNextTier) {
 }
 
 TEST(WorkflowText, TheQueuesUrlParameters) {
-    EXPECT_EQ(queue_query({}, {}, 200, {}), "limit=200&status=new%2Copen%2Cpending%2Cresolved")
+    EXPECT_EQ(queue_query({}, {}, {}, 200, {}), "limit=200&status=new%2Copen%2Cpending%2Cresolved")
         << "open work: every status but closed";
-    EXPECT_EQ(queue_query({v1::Ticket::CLOSED}, "Printing & scanning", 50, "3.1700000000000.1699999999000.42"),
+    EXPECT_EQ(queue_query({v1::Ticket::CLOSED}, "Printing & scanning", {}, 50, "3.1700000000000.1699999999000.42"),
               "limit=50&status=closed&category=Printing%20%26%20scanning&cursor=3.1700000000000.1699999999000.42");
-    EXPECT_EQ(queue_query({v1::Ticket::PENDING, v1::Ticket::NEW}, {}, 10, {}), "limit=10&status=new%2Cpending");
+    EXPECT_EQ(queue_query({v1::Ticket::PENDING, v1::Ticket::NEW}, {}, {}, 10, {}), "limit=10&status=new%2Cpending");
+    EXPECT_EQ(queue_query({v1::Ticket::OPEN}, {}, {v1::SLA_BREACHED, v1::SLA_AT_RISK}, 10, {}),
+              "limit=10&status=open&sla=at_risk%2Cbreached")
+        << "the relay's names for the states";
 }
 
 }  // namespace
