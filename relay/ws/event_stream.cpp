@@ -32,6 +32,7 @@ struct EventStream::Client {
     bool reader_done = false;
     bool closing = false;
     bool sent_a_message = false;
+    bool left = false;  // serve() returned: no longer counts as online (read_loop may still hold it)
 };
 
 EventStream::EventStream(http::ApiContext& api, events::EventBus& bus, EventStreamOptions options)
@@ -41,10 +42,31 @@ EventStream::~EventStream() = default;
 
 bool EventStream::online(const std::string& username) {
     std::lock_guard lock(mutex_);
+    return online_locked(username);
+}
+
+bool EventStream::online_locked(const std::string& username) const {
     for (const auto& weak : clients_) {
-        if (auto c = weak.lock(); c && c->username == username) return true;
+        if (auto c = weak.lock(); c && !c->left && c->username == username) return true;
     }
     return false;
+}
+
+void EventStream::publish_presence(const std::string& username, bool online) {
+    v1::StaffEventExtra event;
+    event.mutable_presence()->set_username(username);
+    event.mutable_presence()->set_online(online);
+    bus_.publish(event);
+}
+
+void EventStream::leave(Client& client) {
+    bool last = false;
+    {
+        std::lock_guard lock(mutex_);
+        client.left = true;
+        last = !online_locked(client.username);
+    }
+    if (last) publish_presence(client.username, false);
 }
 
 void EventStream::shutdown() {
@@ -109,12 +131,21 @@ asio::awaitable<void> EventStream::accept(beast::ssl_stream<beast::tcp_stream> s
 }
 
 asio::awaitable<void> EventStream::serve(std::shared_ptr<Client> client) {
+    bool first = false;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) co_return;
         std::erase_if(clients_, [](const auto& weak) { return weak.expired(); });
+        first = !online_locked(client->username);
         clients_.push_back(client);
     }
+    // However serve() ends, the user's last stream closing is news to the others.
+    struct Leaving {
+        EventStream& streams;
+        Client& client;
+        ~Leaving() { streams.leave(client); }
+    } leaving{*this, *client};
+    if (first) publish_presence(client->username, true);
     // Subscribed only after the handshake: the client reads the queue over REST once it is open.
     std::weak_ptr<Client> weak = client;
     auto executor = client->ws.get_executor();

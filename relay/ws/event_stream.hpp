@@ -2,6 +2,8 @@
 // so the viewer's queue is live without polling. Each stream holds a bounded queue on the event
 // bus; a client too slow to keep up is closed ("too slow") and re-reads over REST. The token is
 // checked again every `recheck` interval: signing out or disabling the user ends the stream.
+// A user with a stream open is online (StaffPresence); the first stream opening and the last one
+// closing are published as StaffEventExtra.presence.
 //
 // Threads: accept() runs on the connection's strand; shutdown() from any thread.
 #pragma once
@@ -42,6 +44,9 @@ private:
     struct Client;
     boost::asio::awaitable<void> serve(std::shared_ptr<Client> client);
     boost::asio::awaitable<void> read_loop(std::shared_ptr<Client> client);
+    bool online_locked(const std::string& username) const;
+    void publish_presence(const std::string& username, bool online);
+    void leave(Client& client);
 
     http::ApiContext& api_;
     events::EventBus& bus_;

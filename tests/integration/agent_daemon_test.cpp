@@ -68,7 +68,7 @@ TEST_F(AgentDaemonTest, get_help_opens_a_ticket_with_the_machines_system_info) {
     EXPECT_GT(info.memory_total(), 0);
     EXPECT_GE(info.cpu_cores(), 1);
     EXPECT_GT(info.disks_size(), 0);
-    EXPECT_LT(info.collection_micros(), 1'000'000);
+    EXPECT_GT(info.collection_micros(), 0);
 
     // The inventory has the machine too, online, with its latest snapshot.
     v1::Device device;

@@ -216,8 +216,25 @@ TEST_F(RelayWorkflowTest, round_robin_shares_tickets_among_the_online_technician
     // Nobody online: the ticket waits in the group's queue.
     EXPECT_EQ(open("Toner low", "Printing").assignee(), "");
     auto amy = online("amy");
+    // The others coming and going reach amy's stream: who is online is what her assign menu shows.
+    auto next_presence = [&] {
+        for (;;) {
+            const std::string frame = amy->receive();
+            if (v1::StaffEventExtra extra; extra.ParseFromString(frame) && extra.has_presence())
+                return extra.presence();
+        }
+    };
     auto ben = online("ben");
+    auto presence = next_presence();
+    EXPECT_EQ(presence.username(), "ben");
+    EXPECT_TRUE(presence.online());
     auto cat = online("cat");  // tier 2: never given a tier-1 ticket
+    EXPECT_EQ(next_presence().username(), "cat");
+    {
+        // A second window of ben's: no news while the first is open, and closing it leaves him online.
+        auto ben_again = online("ben");
+        ben_again->close();
+    }
     std::map<std::string, int> given;
     std::vector<std::string> order;
     for (int i = 0; i < 6; ++i) {
@@ -232,6 +249,9 @@ TEST_F(RelayWorkflowTest, round_robin_shares_tickets_among_the_online_technician
 
     // Offline again: no more tickets for ben.
     ben->close();
+    presence = next_presence();
+    EXPECT_EQ(presence.username(), "ben") << "his second window opening and closing was no news";
+    EXPECT_FALSE(presence.online());
     ASSERT_TRUE(eventually([&] {
         auto g = parsed<v1::Group>(as("lee").call("GET", "/api/v1/groups/office-it"));
         for (const auto& m : g.members())

@@ -154,12 +154,24 @@ TEST(ViewerDesktop, a_view_session_gets_control_only_when_the_user_allows_it) {
     screenshot_when_laid_out(*session, state, "session-upgrade-denied");
     click(*view, QPoint(250, 200));
 
+    // Text tina copied while she could only watch stays with her...
+    session->activateWindow();
+    ASSERT_TRUE(wait_until([&] { return session->isActiveWindow(); }));
+    QApplication::clipboard()->setText("copied while watching");
+    EXPECT_NE(desk.apps.clipboard_text(std::chrono::milliseconds(300)), "copied while watching");
+
     // Asked again, "yes": clicks and keys reach the user's window, in order and nothing before them.
     view_only->click();
     EXPECT_TRUE(wait_until([&] { return state->text().contains("Waiting for the user"); })) << text_of(state);
     desk.user_answers("allow");
     ASSERT_TRUE(wait_until([&] { return state->text() == "You see and control the screen"; })) << text_of(state);
     EXPECT_FALSE(view_only->isChecked());
+    // ...until control is granted: then it is what she means to paste first.
+    std::string pasted;
+    EXPECT_TRUE(wait_until([&] {
+        pasted = desk.apps.clipboard_text(std::chrono::milliseconds(200));
+        return pasted == "copied while watching";
+    })) << pasted;
     click(*view, QPoint(300, 250));
     type(*view, "hi");
     std::string seen;

@@ -1,14 +1,16 @@
-// The helpdesk workflow in the desktop viewer under Xvfb, against the real relay with SLA targets of
-// seconds: the queue's SLA column with on-track, at-risk, breached and paused tickets (colour and
-// words), the views' counts, the category and SLA filters; a lead assigns a ticket to a group member,
-// escalates it from the panel with a reason, the timeline shows the escalation, and a ticket is
-// resolved with a note and rated. A technician claims and escalates their own tickets, is not offered
-// what only a lead or the assignee may do, follows a group change without reconnecting, and records a
-// user's rating. Screenshots: viewer-workflow-{1-queue-sla,2-escalate,3-ticket,4-escalate-refused,
+// The helpdesk workflow in the desktop viewer under Xvfb, against the real relay with SLA targets
+// of seconds: the queue's SLA column with on-track, at-risk, breached and paused tickets (colour
+// and words), the views' counts, the category and SLA filters; a lead assigns a ticket to a group
+// member, sees in the assign menu who is online as their viewers come and go, escalates it from the
+// panel with a reason, the timeline shows the escalation, and a ticket is resolved with a note and
+// rated. A technician claims and escalates their own tickets, is not offered what only a lead or
+// the assignee may do, follows a group change without reconnecting, and records a user's rating.
+// Screenshots: viewer-workflow-{1-queue-sla,2-escalate,3-ticket,4-escalate-refused,
 // 5-technician-refused,6-rating,7-technician,8-sla-filter}.png.
 #include "tests/support/api_client.hpp"
 #include "tests/support/qt_wait.hpp"
 #include "tests/support/relay_process.hpp"
+#include "tests/support/ws_test_client.hpp"
 #include "tests/ui/viewer_test_support.hpp"
 #include "viewer/ui/main_window.hpp"
 #include "viewer/ui/ticket_panel.hpp"
@@ -294,6 +296,24 @@ TEST(ViewerDesktop, a_lead_sees_the_sla_in_the_queue_assigns_and_escalates_from_
     }
     ASSERT_NE(to_tina, nullptr) << "office-it's members are in the menu";
     EXPECT_TRUE(to_tina->text().contains("tier 1")) << to_tina->text().toStdString();
+    EXPECT_TRUE(to_tina->text().endsWith("offline")) << to_tina->text().toStdString();
+    {
+        // tina opens her viewer: the relay's presence event updates the menu without a re-read.
+        WsTestClient tina_stream(desk.relay.port(), desk.relay.ca_file());
+        ASSERT_EQ(tina_stream.connect("/v1/events", "Bearer " + desk.tina.token()), 101u);
+        auto tina_entry = [&] {
+            for (auto* action : workflow->assign_menu()->actions()) {
+                if (action->data().toString() == "tina") return action->text();
+            }
+            return QString();
+        };
+        ASSERT_TRUE(wait_until([&] { return tina_entry().endsWith(" online"); })) << tina_entry().toStdString();
+        tina_stream.close();
+        ASSERT_TRUE(wait_until([&] { return tina_entry().endsWith("offline"); })) << tina_entry().toStdString();
+        for (auto* action : workflow->assign_menu()->actions()) {
+            if (action->data().toString() == "tina") to_tina = action;
+        }
+    }
     to_tina->trigger();
     ASSERT_TRUE(wait_until([&] { return desk.ticket(sheet).assignee() == "tina"; }));
     ASSERT_TRUE(wait_until([&] { return child<QLabel>(*panel, "ticket-facts")->text().contains("Assignee: tina"); }));

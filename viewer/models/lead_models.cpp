@@ -195,6 +195,12 @@ void SessionListModel::append(v1::SessionList list) {
     next_cursor_ = q(list.next_cursor());
 }
 
+void SessionListModel::add_machine_names(const std::map<std::string, std::string>& hostnames) {
+    for (const auto& [id, name] : hostnames)
+        hostnames_[id] = name;
+    if (!sessions_.empty()) emit dataChanged(index(0, Machine), index(rowCount() - 1, Machine));
+}
+
 const v1::Session* SessionListModel::session(int row) const {
     return row >= 0 && row < static_cast<int>(sessions_.size()) ? &sessions_[static_cast<std::size_t>(row)] : nullptr;
 }
@@ -221,18 +227,23 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const {
                 return s->technician_name().empty() ? q(s->technician())
                                                     : q(s->technician_name()) + " (" + q(s->technician()) + ")";
             case Ticket: return q(s->ticket_number());
-            case Machine: return q(s->device_id());
+            case Machine: {
+                const auto known = hostnames_.find(s->device_id());
+                return known != hostnames_.end() && !known->second.empty() ? q(known->second) : q(s->device_id());
+            }
             case Mode: return s->mode() == v1::CONTROL ? tr("Control") : tr("View");
             case State: return state_text(s->state());
             case Duration: {
                 const qint64 ms = duration_ms(*s);
                 return ms > 0 ? clock_text(static_cast<std::uint32_t>(std::min<qint64>(ms, UINT32_MAX))) : QString();
             }
-            case EndedBy: return s->ended_by().empty() ? QString() : q(s->ended_by()) + ": " + q(s->end_reason());
+            case EndedBy:
+                return s->ended_by().empty() ? QString() : ended_by_text(s->ended_by()) + ": " + q(s->end_reason());
             case Recording: return s->recording().empty() ? tr("none") : format_bytes(s->recording_bytes());
             default: return {};
         }
     }
+    if (role == Qt::ToolTipRole && index.column() == Machine) return tr("Device %1").arg(q(s->device_id()));
     if (role == Qt::ToolTipRole && index.column() == Recording && !s->recording_sha256().empty()) {
         return tr("SHA-256 %1").arg(q(s->recording_sha256()));
     }

@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 
+#include <cstring>
 #include <tuple>
 
 namespace lifeline::viewer::models {
@@ -30,7 +31,7 @@ QString session_text(const v1::TimelineSession& s, bool end) {
         return tr("%1 asked to %2 the screen").arg(q(session.technician_name()), mode_text(session.mode()));
     }
     QString text = tr("Session ended after %1").arg(format_duration(s.duration_ms() / 1000));
-    if (!session.ended_by().empty()) text += tr(" by %1").arg(q(session.ended_by()));
+    if (!session.ended_by().empty()) text += tr(" by %1").arg(ended_by_text(session.ended_by()));
     if (!session.end_reason().empty()) text += ": " + q(session.end_reason());
     if (!s.recording_url().empty()) text += tr(" (recorded)");
     return text;
@@ -50,6 +51,16 @@ QString format_bytes(qint64 bytes) {
 }
 
 QString format_time(const google::protobuf::Timestamp& at) { return local_time(at); }
+
+QString ended_by_text(const std::string& ended_by) {
+    if (ended_by == "user") return tr("the user");
+    if (ended_by == "agent") return tr("the machine");
+    if (ended_by == "relay") return tr("the relay");
+    for (auto [prefix, role] : {std::pair{"technician:", tr("technician")}, std::pair{"lead:", tr("lead")}}) {
+        if (ended_by.starts_with(prefix)) return tr("%1 (%2)").arg(q(ended_by.substr(std::strlen(prefix))), role);
+    }
+    return q(ended_by);
+}
 
 QString format_duration(qint64 seconds) {
     if (seconds < 60) return tr("%1 s").arg(seconds);

@@ -27,6 +27,9 @@ QString format_bytes(qint64 bytes);
 QString format_duration(qint64 seconds);
 // Local time, "2026-11-23 14:05:09".
 QString format_time(const google::protobuf::Timestamp& at);
+// Who ended a session, from the relay's `ended_by`: "the user", "the machine", "the relay", "tina (technician)",
+// "lena (lead)"; anything else as it came.
+QString ended_by_text(const std::string& ended_by);
 
 struct TimelineRow {
     QString when;  // local time, "2026-11-23 14:05:09"

@@ -262,6 +262,18 @@ std::set<std::string> HelpdeskDirectory::groups_of(const std::string& username) 
     return mine;
 }
 
+bool HelpdeskDirectory::set_online(const std::string& username, bool online) {
+    bool member_somewhere = false;
+    for (auto& g : *groups.mutable_groups()) {
+        for (auto& member : *g.mutable_members()) {
+            if (member.username() != username) continue;
+            member.set_online(online);
+            member_somewhere = true;
+        }
+    }
+    return member_somewhere;
+}
+
 std::optional<int> HelpdeskDirectory::next_tier(const v1::Ticket& ticket) const {
     const v1::Group* found = group(ticket.group());
     if (found == nullptr) return std::nullopt;

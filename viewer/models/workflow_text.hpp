@@ -74,6 +74,8 @@ struct HelpdeskDirectory {
     const v1::Group* group(const std::string& name) const;
     // The groups `username` is a member of (what the "my groups" view shows).
     std::set<std::string> groups_of(const std::string& username) const;
+    // A presence event: `username` is marked online or offline in every group; false when not a member anywhere.
+    bool set_online(const std::string& username, bool online);
     // The lowest staffed tier above the ticket's in its group, as the relay escalates; none when no higher tier
     // is staffed, and none for a ticket without a (known) group, where the relay alone knows.
     std::optional<int> next_tier(const v1::Ticket& ticket) const;

@@ -69,14 +69,25 @@ QLineEdit* filter_field(const QString& placeholder) {
     return field;
 }
 
+// A page of sessions with the hostnames of machines not seen before.
+struct SessionPage {
+    v1::SessionList list;
+    std::map<std::string, std::string> hostnames;
+};
+constexpr std::size_t kMachineLookupsPerPage = 50;
+
 }  // namespace
 
 LeadWindow::LeadWindow(RelayClient& client, bool lead, QWidget* parent) : QMainWindow(parent), client_(client) {
     setAttribute(Qt::WA_DeleteOnClose);
     setWindowTitle(lead ? tr("Lifeline — audit log, sessions and reports") : tr("Lifeline — my sessions"));
     tabs_ = new QTabWidget;
-    if (lead) tabs_->addTab(build_audit_tab(), tr("&Audit log"));
-    tabs_->addTab(build_sessions_tab(), lead ? tr("&Sessions") : tr("My &sessions"));
+    if (lead) {
+        audit_tab_ = build_audit_tab();
+        tabs_->addTab(audit_tab_, tr("&Audit log"));
+    }
+    sessions_tab_ = build_sessions_tab();
+    tabs_->addTab(sessions_tab_, lead ? tr("&Sessions") : tr("My &sessions"));
     if (lead) {
         dashboard_ = new DashboardView(client_);
         tabs_->addTab(dashboard_, tr("&Dashboard"));
@@ -85,6 +96,7 @@ LeadWindow::LeadWindow(RelayClient& client, bool lead, QWidget* parent) : QMainW
     status_ = new QLabel;
     status_->setTextFormat(Qt::PlainText);
     statusBar()->addWidget(status_, 1);
+    connect(tabs_, &QTabWidget::currentChanged, this, &LeadWindow::show_current_tab_status);
 
     QSettings settings;
     restoreGeometry(settings.value("review/geometry").toByteArray());
@@ -235,11 +247,11 @@ void LeadWindow::load_audit(const QString& cursor) {
         this, [query = audit_query(cursor)](RelayApi& api) { return api.audit(query); },
         [this, first](core::Result<v1::AuditPage> page) {
             if (!page) {
-                show_status(tr("Could not read the audit log: %1").arg(q(page.error().message)), true);
+                show_status(audit_tab_, tr("Could not read the audit log: %1").arg(q(page.error().message)), true);
             } else {
                 first ? audit_->reset(std::move(*page)) : audit_->append(std::move(*page));
                 audit_more_->setEnabled(!audit_->next_cursor().isEmpty());
-                show_status(tr("%n audit row(s) shown", "", audit_->rowCount()), false);
+                show_status(audit_tab_, tr("%n audit row(s) shown", "", audit_->rowCount()), false);
             }
             emit audit_loaded();
         });
@@ -272,7 +284,7 @@ void LeadWindow::export_audit(const QString& path) {
         this, [query = audit_query({})](RelayApi& api) { return api.audit_csv(query); },
         [this, path](core::Result<std::string> csv) {
             if (!csv) {
-                show_status(tr("Could not export the audit log: %1").arg(q(csv.error().message)), true);
+                show_status(audit_tab_, tr("Could not export the audit log: %1").arg(q(csv.error().message)), true);
                 return emit exported(false);
             }
             // Written whole or not at all: an interrupted export never leaves half a file behind.
@@ -281,7 +293,7 @@ void LeadWindow::export_audit(const QString& path) {
                 file.open(QIODevice::WriteOnly) &&
                 file.write(csv->data(), static_cast<qint64>(csv->size())) == static_cast<qint64>(csv->size()) &&
                 file.commit();
-            show_status(ok ? tr("Exported to %1").arg(path) : tr("Could not write %1").arg(path), !ok);
+            show_status(audit_tab_, ok ? tr("Exported to %1").arg(path) : tr("Could not write %1").arg(path), !ok);
             emit exported(ok);
         });
 }
@@ -290,15 +302,31 @@ void LeadWindow::search_sessions() { load_sessions({}); }
 
 void LeadWindow::load_sessions(const QString& cursor) {
     const bool first = cursor.isEmpty();
-    client_.call<v1::SessionList>(
-        this, [query = sessions_query(cursor)](RelayApi& api) { return api.list_sessions(query); },
-        [this, first](core::Result<v1::SessionList> list) {
-            if (!list) {
-                show_status(tr("Could not read the sessions: %1").arg(q(list.error().message)), true);
+    client_.call<SessionPage>(
+        this,
+        [query = sessions_query(cursor),
+         known = sessions_->machine_names()](RelayApi& api) -> core::Result<SessionPage> {
+            auto list = api.list_sessions(query);
+            if (!list) return list.error();
+            SessionPage page{std::move(*list), {}};
+            // The page's machines by name; a few lookups, each machine once per window.
+            for (const auto& s : page.list.sessions()) {
+                if (page.hostnames.size() >= kMachineLookupsPerPage) break;
+                if (known.contains(s.device_id()) || page.hostnames.contains(s.device_id())) continue;
+                auto device = api.get_device(s.device_id());
+                page.hostnames[s.device_id()] = device ? device->hostname() : std::string();
+            }
+            return page;
+        },
+        [this, first](core::Result<SessionPage> page) {
+            if (!page) {
+                show_status(sessions_tab_, tr("Could not read the sessions: %1").arg(q(page.error().message)), true);
             } else {
-                first ? sessions_->reset(std::move(*list)) : sessions_->append(std::move(*list));
+                sessions_->add_machine_names(page->hostnames);
+                first ? sessions_->reset(std::move(page->list)) : sessions_->append(std::move(page->list));
                 sessions_more_->setEnabled(!sessions_->next_cursor().isEmpty());
                 play_->setEnabled(false);
+                show_status(sessions_tab_, tr("%n session(s) shown", "", sessions_->rowCount()), false);
             }
             emit sessions_loaded();
         });
@@ -307,7 +335,7 @@ void LeadWindow::load_sessions(const QString& cursor) {
 void LeadWindow::play_selected() {
     const auto* s = sessions_->session(sessions_view_->currentIndex().row());
     if (s == nullptr) return;
-    if (s->recording().empty()) return show_status(tr("This session has no recording."), true);
+    if (s->recording().empty()) return show_status(sessions_tab_, tr("This session has no recording."), true);
     std::erase_if(playbacks_, [](const auto& window) { return window.isNull(); });
     auto* window = new PlaybackWindow(client_, *s);
     playbacks_.push_back(window);
@@ -322,8 +350,16 @@ std::vector<PlaybackWindow*> LeadWindow::playback_windows() const {
     return open;
 }
 
-void LeadWindow::show_status(const QString& message, bool error) {
-    status_->setText(message);
+void LeadWindow::show_status(QWidget* tab, const QString& message, bool error) {
+    tab->setProperty("lifeline_status", message);
+    tab->setProperty("lifeline_status_error", error);
+    if (tabs_->currentWidget() == tab) show_current_tab_status();
+}
+
+void LeadWindow::show_current_tab_status() {
+    const QWidget* tab = tabs_->currentWidget();
+    const bool error = tab != nullptr && tab->property("lifeline_status_error").toBool();
+    status_->setText(tab != nullptr ? tab->property("lifeline_status").toString() : QString());
     status_->setStyleSheet(error ? "color: #b00020" : "");
 }
 

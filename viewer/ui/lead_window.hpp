@@ -68,12 +68,16 @@ private:
     std::string sessions_query(const QString& cursor) const;
     void load_audit(const QString& cursor);
     void load_sessions(const QString& cursor);
-    void show_status(const QString& message, bool error);
+    // Each tab keeps its own status line: the audit count must not sit under the sessions list.
+    void show_status(QWidget* tab, const QString& message, bool error);
+    void show_current_tab_status();
 
     RelayClient& client_;
     models::AuditModel* audit_ = nullptr;
     models::SessionListModel* sessions_ = nullptr;
     QTabWidget* tabs_ = nullptr;
+    QWidget* audit_tab_ = nullptr;
+    QWidget* sessions_tab_ = nullptr;
     QTableView* audit_view_ = nullptr;
     QTableView* sessions_view_ = nullptr;
     QLineEdit* actor_ = nullptr;

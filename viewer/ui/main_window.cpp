@@ -216,6 +216,11 @@ MainWindow::MainWindow(RelayClient& client, SignedIn session, QWidget* parent)
     };
     callbacks.extra = [this](const v1::StaffEventExtra& event) {
         if (event.has_group()) QMetaObject::invokeMethod(this, &MainWindow::reload_groups, Qt::QueuedConnection);
+        if (event.has_presence()) {
+            QMetaObject::invokeMethod(
+                this, [this, presence = event.presence()] { on_presence(presence.username(), presence.online()); },
+                Qt::QueuedConnection);
+        }
     };
     callbacks.state = [this](bool live, const std::string& why, bool final) {
         QMetaObject::invokeMethod(
@@ -374,6 +379,11 @@ void MainWindow::reload_groups() {
             ++groups_reads_;
             if (groups_stale_) reload_groups();
         });
+}
+
+void MainWindow::on_presence(const std::string& username, bool online) {
+    models::HelpdeskDirectory directory = panel_->workflow()->directory();
+    if (directory.set_online(username, online)) panel_->set_directory(std::move(directory));
 }
 
 void MainWindow::set_category_choices(const v1::CategoryList& categories) {

@@ -57,6 +57,8 @@ protected:
 private:
     void reload_queue();
     void load_directory();
+    // A colleague's event stream opened or closed (StaffEventExtra.presence): the assign menu shows it.
+    void on_presence(const std::string& username, bool online);
     // A group changed on the relay (StaffEventExtra.group): "my groups" and the workflow's choices follow.
     void reload_groups();
     void set_category_choices(const v1::CategoryList& categories);

@@ -207,7 +207,8 @@ void SessionWindow::on_session(const v1::Session& session) {
             return ended(session.end_reason().empty() ? tr("the user declined") : q(session.end_reason()));
         case v1::Session::ENDED:
         case v1::Session::FAILED: {
-            const QString who = session.ended_by().empty() ? QString() : tr(" by %1").arg(q(session.ended_by()));
+            const QString who =
+                session.ended_by().empty() ? QString() : tr(" by %1").arg(models::ended_by_text(session.ended_by()));
             return ended(tr("ended%1: %2").arg(who, q(session.end_reason())));
         }
         case v1::Session::ACTIVE: break;
@@ -294,6 +295,8 @@ void SessionWindow::set_control(bool control) {
     control_ = control;
     view_only_->setChecked(!control);
     show_state();
+    // What the technician copied before control was granted is what they mean to paste first.
+    if (control) offer_clipboard();
 }
 
 bool SessionWindow::input_allowed() const { return control_ && !over_ && connected() && !view_only_->isChecked(); }

@@ -59,6 +59,7 @@ TEST(SessionListModel, ShowsWhoWhatHowLongAndTheRecording) {
     s->set_technician("tina");
     s->set_technician_name("Tina Example");
     s->set_ticket_number("LL-000042");
+    s->set_device_id("d-7");
     s->set_mode(v1::CONTROL);
     s->set_state(v1::Session::ENDED);
     *s->mutable_started_at() = TimeUtil::MillisecondsToTimestamp(kStart);
@@ -70,6 +71,7 @@ TEST(SessionListModel, ShowsWhoWhatHowLongAndTheRecording) {
     auto* never = list.add_sessions();
     never->set_id("s-2");
     never->set_technician("tom");
+    never->set_device_id("d-gone");
     never->set_state(v1::Session::DENIED);
     *never->mutable_requested_at() = TimeUtil::MillisecondsToTimestamp(kStart);
 
@@ -81,12 +83,20 @@ TEST(SessionListModel, ShowsWhoWhatHowLongAndTheRecording) {
     EXPECT_EQ(text(0, SessionListModel::Mode), "Control");
     EXPECT_EQ(text(0, SessionListModel::State), "Ended");
     EXPECT_EQ(text(0, SessionListModel::Duration), "02:05");
-    EXPECT_EQ(text(0, SessionListModel::EndedBy), "user: the user stopped sharing");
+    EXPECT_EQ(text(0, SessionListModel::EndedBy), "the user: the user stopped sharing");
     EXPECT_EQ(text(0, SessionListModel::Recording), "3.0 MiB");
     EXPECT_EQ(text(1, SessionListModel::Technician), "tom");
     EXPECT_EQ(text(1, SessionListModel::Duration), "") << "never started";
     EXPECT_EQ(text(1, SessionListModel::Recording), "none");
     EXPECT_EQ(SessionListModel::duration_ms(*never), 0);
+
+    // Machines by name once the inventory answers; one it no longer has stays an id.
+    EXPECT_EQ(text(0, SessionListModel::Machine), "d-7");
+    model.add_machine_names({{"d-7", "reception-pc"}, {"d-gone", ""}});
+    EXPECT_EQ(text(0, SessionListModel::Machine), "reception-pc");
+    EXPECT_EQ(model.index(0, SessionListModel::Machine).data(Qt::ToolTipRole).toString().toStdString(), "Device d-7");
+    EXPECT_EQ(text(1, SessionListModel::Machine), "d-gone");
+    EXPECT_EQ(model.machine_names().size(), 2u) << "looked up once";
 }
 
 TEST(PlaybackMarks, TheSessionsMomentsInOrderOnTheRecordingsTimeline) {

@@ -69,7 +69,12 @@ TEST(TicketText, TimelineLinesSayWhoDidWhat) {
     EXPECT_EQ(rows[1].text, "the session was refused: no answer within 30 s");
     EXPECT_EQ(rows[2].kind, "Chat");
     EXPECT_EQ(rows[2].text, "mia: <i>hi</i>");
-    EXPECT_EQ(rows[3].text, "Session ended after 2 min by user (recorded)");
+    EXPECT_EQ(rows[3].text, "Session ended after 2 min by the user (recorded)");
+    EXPECT_EQ(ended_by_text("technician:tina"), "tina (technician)");
+    EXPECT_EQ(ended_by_text("lead:lena"), "lena (lead)");
+    EXPECT_EQ(ended_by_text("agent"), "the machine");
+    EXPECT_EQ(ended_by_text("relay"), "the relay");
+    EXPECT_EQ(ended_by_text("something newer"), "something newer") << "a reason the viewer predates, as it came";
 }
 
 TEST(TicketText, ChatLinesNameTheAuthor) {

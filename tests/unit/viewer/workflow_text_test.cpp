@@ -179,6 +179,13 @@ TEST(WorkflowText, PlacesRatingsGroupsAndTheNextTier) {
     EXPECT_EQ(directory.groups_of("tina"), (std::set<std::string>{"network", "office-it"}));
     EXPECT_EQ(directory.groups_of("omar"), (std::set<std::string>{"office-it"}));
     EXPECT_TRUE(directory.groups_of("nobody").empty());
+    EXPECT_TRUE(directory.set_online("tina", true));
+    EXPECT_TRUE(directory.groups.groups(0).members(0).online());
+    EXPECT_TRUE(directory.groups.groups(1).members(0).online()) << "tina is online in both of her groups";
+    EXPECT_FALSE(directory.groups.groups(0).members(1).online()) << "omar is not";
+    EXPECT_FALSE(directory.set_online("nobody", true));
+    EXPECT_TRUE(directory.set_online("tina", false));
+    EXPECT_FALSE(directory.groups.groups(1).members(0).online());
     EXPECT_EQ(directory.group_label("office-it"), "Office IT & print (office-it)");
     EXPECT_EQ(directory.group_label("network"), "network");
 
