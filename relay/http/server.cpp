@@ -33,6 +33,7 @@ struct HttpsServer::Connection {
     bool busy = false;               // a request is being handled; touched only on the strand
     bool stopping = false;           // touched only on the strand
     bool upgraded = false;           // the stream now belongs to a WebSocket handler; on the strand
+    bool sending_file = false;       // a download, which may last as long as the client keeps reading; on the strand
 };
 
 namespace {
@@ -140,7 +141,16 @@ void HttpsServer::shutdown() {
         asio::post(c->executor, [c] {
             if (c->upgraded) return;  // its handler has a shutdown of its own
             c->stopping = true;
-            if (!c->busy) beast::get_lowest_layer(c->stream).cancel();
+            // A request in hand is finished, but a download is cut off: a slow client would hold the stop for
+            // as long as it kept reading. The client sees the body end short and drops what it received.
+            // Shut down, not cancelled: a cancelled TLS write waiting on a full send buffer carried on until the
+            // client read again.
+            if (c->sending_file) {
+                beast::error_code ignored;
+                beast::get_lowest_layer(c->stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+            } else if (!c->busy) {
+                beast::get_lowest_layer(c->stream).cancel();
+            }
         });
     }
 }
@@ -274,7 +284,13 @@ asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> connection)
         if (auto file = response.find(kFileBodyField); file != response.end()) {
             const std::string path(file->value());
             response.erase(kFileBodyField);
-            write_error = co_await send_file_response(stream, response, path, options_.request_timeout);
+            if (connection->stopping) {
+                write_error = beast_http::error::partial_message;  // stopping already: not started
+            } else {
+                connection->sending_file = true;
+                write_error = co_await send_file_response(stream, response, path, options_.request_timeout);
+                connection->sending_file = false;
+            }
         } else {
             tcp_stream.expires_after(options_.request_timeout);
             auto [error, written] = co_await beast_http::async_write(stream, response, kTuple);

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -15,6 +16,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -77,6 +79,16 @@ struct HttpsClient::Impl {
     void run() {
         io_.restart();
         io_.run();
+        if (interrupted_.exchange(false)) fail(asio::error::operation_aborted, "interrupted");
+    }
+
+    // The flag makes whichever run() sees it throw, once (so no retry follows a cancelled write); the posted
+    // handler runs on the client's thread inside that run() and cancels what it waits for.
+    void interrupt() {
+        interrupted_ = true;
+        asio::post(io_, [this] {
+            if (interrupted_ && stream_) beast::get_lowest_layer(*stream_).cancel();
+        });
     }
 
     void drop() noexcept {
@@ -279,6 +291,7 @@ struct HttpsClient::Impl {
     asio::io_context io_{1};
     asio::ssl::context tls_;
     std::optional<Stream> stream_;  // declared after io_ and tls_, which it refers to
+    std::atomic<bool> interrupted_{false};
     beast::flat_buffer buffer_;
     bool used_ = false;  // a response has been read on the current connection
 };
@@ -333,6 +346,8 @@ HttpResponse HttpsClient::request(std::string_view method, std::string_view targ
     return impl_->request(
         https_request_message(impl_->host_header_, method, target, body, bearer_token, extra_headers));
 }
+
+void HttpsClient::interrupt() { impl_->interrupt(); }
 
 HttpDownload HttpsClient::download(std::string_view target, std::string_view bearer_token, std::uint64_t max_bytes,
                                    const DownloadSink& sink) {

@@ -35,7 +35,8 @@ struct HttpDownload {
 // Takes each piece of the body as it arrives, with the announced length (0 if unknown); false stops the download.
 using DownloadSink = std::function<bool(std::string_view piece, std::uint64_t length)>;
 
-// Not thread-safe: use one client per thread. Movable; a moved-from client may only be destroyed or assigned.
+// Not thread-safe (but for interrupt()): use one client per thread. Movable; a moved-from client may only be destroyed
+// or assigned.
 class HttpsClient {
 public:
     // `host` may be an IP literal ("127.0.0.1", "::1" or "[::1]") or a DNS name; the server certificate must
@@ -61,6 +62,11 @@ public:
     // a sink that answers false ends the download early (the connection is dropped). Otherwise as request().
     HttpDownload download(std::string_view target, std::string_view bearer_token, std::uint64_t max_bytes,
                           const DownloadSink& sink);
+
+    // The one call that may come from another thread: the request or download in progress (or else the next one)
+    // fails at once with operation_aborted and its connection is dropped, instead of waiting out a silent
+    // server's 30 s step timeout. For a window closing in the middle of a large download.
+    void interrupt();
 
     // Ends the TLS session politely (waits up to 2 s for the server's close_notify). Never throws; the next
     // request reconnects.

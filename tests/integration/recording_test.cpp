@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 namespace lifeline::testing {
@@ -468,6 +469,25 @@ TEST_F(RecordingSessionTest, ADownloadStreamsFromTheRelaysDiskIntoAFile) {
     EXPECT_NE(cancelled.error().message.find("cancelled"), std::string::npos);
     EXPECT_FALSE(fs::exists(small));
     EXPECT_TRUE(lena.get_session(id));
+
+    // A relay told to stop cuts a download off rather than wait for it, and the viewer keeps nothing of it.
+    std::future<int> stopping;
+    auto cut = lena.download_recording(id, small, [&](std::uint64_t, std::uint64_t) {
+        if (!stopping.valid()) {
+            stopping = std::async(std::launch::async, [&] { return relay_.stop(); });
+            // Not reading meanwhile: the relay's writes wait on this client, as on a slow one.
+            EXPECT_EQ(stopping.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+                << "the relay waited for the download";
+        }
+        return true;
+    });
+    ASSERT_FALSE(cut) << relay_.log();
+    EXPECT_FALSE(fs::exists(small));
+    ASSERT_TRUE(stopping.valid());
+    EXPECT_EQ(stopping.get(), 0) << "a clean stop";
+    relay_.start({"--log-level", "info"});
+    reconnect();
+    lena = signed_in("lena");
 
     // A file that no longer matches the digest the relay recorded is refused as damaged.
     fs::resize_file(path, 1 << 20);

@@ -118,6 +118,8 @@ public:
     core::Result<std::uint64_t> download_recording(const std::string& session_id, const std::string& path,
                                                    const DownloadProgress& progress = {},
                                                    std::uint64_t max_bytes = kMaxRecordingDownloadBytes);
+    // From another thread: the call in progress (or else the next one) fails at once (see HttpsClient::interrupt).
+    void interrupt() { http_.interrupt(); }
 
 private:
     RelayApi(RelayEndpoint relay, net::HttpsClient http);

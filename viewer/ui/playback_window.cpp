@@ -146,7 +146,7 @@ PlaybackWindow::PlaybackWindow(RelayClient& client, v1::Session session, QWidget
 }
 
 PlaybackWindow::~PlaybackWindow() {
-    // First, while this object can still take the download's queued progress: it stops at its next piece.
+    // First, while this object can still take the download's queued progress: it is interrupted at once.
     if (download_.joinable()) {
         download_.request_stop();
         download_.join();
@@ -219,6 +219,8 @@ void PlaybackWindow::download(RelayEndpoint relay, std::string token) {
                 auto api = RelayApi::create(relay);
                 if (!api) return api.error();
                 api->use_token(token);
+                // Closing the window mid-download must not wait for the relay's next piece.
+                std::stop_callback interrupt_on_stop(stop, [&api] { api->interrupt(); });
                 auto last = std::chrono::steady_clock::time_point();
                 auto downloaded = api->download_recording(id, path, [&](std::uint64_t received, std::uint64_t total) {
                     const auto now = std::chrono::steady_clock::now();

@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <thread>
 
@@ -159,6 +160,11 @@ private:
             http::request<http::string_body> request;
             auto [read_error, read] = co_await http::async_read(stream, buffer, request, kTuple);
             if (read_error) break;
+            if (request.target() == "/silent") {
+                // Never answers: waits for the client to give up (it sends nothing more).
+                auto [gone, ignored_bytes] = co_await http::async_read(stream, buffer, request, kTuple);
+                break;
+            }
             http::response<http::string_body> response{http::status::ok, 11};
             response.set(http::field::content_type, "text/plain");
             response.set("X-Method", request.method_string());
@@ -473,6 +479,27 @@ TEST(HttpsClient, exposes_status_headers_and_body) {
     EXPECT_EQ(response.header("x-method"), "DELETE");
     EXPECT_EQ(response.header("Content-Length"), "2");
     EXPECT_EQ(response.header("X-Absent"), "");
+}
+
+TEST(HttpsClient, interrupt_from_another_thread_ends_a_wait_on_a_silent_server) {
+    Pki pki;
+    TestServer server(pki.chain_file, pki.key_file);
+    HttpsClient client("127.0.0.1", server.port(), trust_ca(pki.ca.certificate_pem));
+    ASSERT_EQ(client.request("GET", "/").status, 200u);
+    auto waiting = std::async(std::launch::async, [&] {
+        try {
+            client.download("/silent", {}, 1 << 20, [](std::string_view, std::uint64_t) { return true; });
+            return std::string("answered");
+        } catch (const boost::system::system_error& e) {
+            return std::string(e.code() == asio::error::operation_aborted ? "aborted" : e.what());
+        }
+    });
+    // Interrupting before the read starts or during it both end it: the step timeout (30 s) is not waited out.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    client.interrupt();
+    ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_EQ(waiting.get(), "aborted");
+    EXPECT_EQ(client.request("GET", "/").status, 200u) << "the next request reconnects";
 }
 
 TEST(HttpsClient, refuses_header_injection) {
