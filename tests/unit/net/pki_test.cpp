@@ -162,7 +162,7 @@ private:
             if (read_error) break;
             if (request.target() == "/silent") {
                 // Never answers: waits for the client to give up (it sends nothing more).
-                auto [gone, ignored_bytes] = co_await http::async_read(stream, buffer, request, kTuple);
+                co_await http::async_read(stream, buffer, request, kTuple);
                 break;
             }
             http::response<http::string_body> response{http::status::ok, 11};
