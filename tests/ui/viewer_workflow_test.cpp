@@ -290,10 +290,14 @@ TEST(ViewerDesktop, a_lead_sees_the_sla_in_the_queue_assigns_and_escalates_from_
     // The spreadsheet ticket: lena gives it to tina, a member of its group, from the assign menu.
     ASSERT_TRUE(select(sheet));
     EXPECT_TRUE(workflow->assign_button()->isVisible()) << "leads assign";
-    QAction* to_tina = nullptr;
-    for (auto* action : workflow->assign_menu()->actions()) {
-        if (action->data().toString() == "tina") to_tina = action;
-    }
+    // The menu is rebuilt whenever the ticket or the groups change: look the entry up each time.
+    auto tina_action = [&]() -> QAction* {
+        for (auto* action : workflow->assign_menu()->actions()) {
+            if (action->data().toString() == "tina") return action;
+        }
+        return nullptr;
+    };
+    QAction* to_tina = tina_action();
     ASSERT_NE(to_tina, nullptr) << "office-it's members are in the menu";
     EXPECT_TRUE(to_tina->text().contains("tier 1")) << to_tina->text().toStdString();
     EXPECT_TRUE(to_tina->text().endsWith("offline")) << to_tina->text().toStdString();
@@ -301,18 +305,12 @@ TEST(ViewerDesktop, a_lead_sees_the_sla_in_the_queue_assigns_and_escalates_from_
         // tina opens her viewer: the relay's presence event updates the menu without a re-read.
         WsTestClient tina_stream(desk.relay.port(), desk.relay.ca_file());
         ASSERT_EQ(tina_stream.connect("/v1/events", "Bearer " + desk.tina.token()), 101u);
-        auto tina_entry = [&] {
-            for (auto* action : workflow->assign_menu()->actions()) {
-                if (action->data().toString() == "tina") return action->text();
-            }
-            return QString();
-        };
+        auto tina_entry = [&] { return tina_action() != nullptr ? tina_action()->text() : QString(); };
         ASSERT_TRUE(wait_until([&] { return tina_entry().endsWith(" online"); })) << tina_entry().toStdString();
         tina_stream.close();
         ASSERT_TRUE(wait_until([&] { return tina_entry().endsWith("offline"); })) << tina_entry().toStdString();
-        for (auto* action : workflow->assign_menu()->actions()) {
-            if (action->data().toString() == "tina") to_tina = action;
-        }
+        to_tina = tina_action();
+        ASSERT_NE(to_tina, nullptr);
     }
     to_tina->trigger();
     ASSERT_TRUE(wait_until([&] { return desk.ticket(sheet).assignee() == "tina"; }));
