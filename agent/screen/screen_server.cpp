@@ -3,6 +3,7 @@
 #include "agent/screen/screen_server.hpp"
 
 #include "agent/machine/xlib_setup.hpp"
+#include "agent/screen/scroll_detector.hpp"
 #include "agent/screen/x11_capture.hpp"
 #include "agent/screen/x11_clipboard.hpp"
 #include "agent/screen/x11_handles.hpp"
@@ -130,6 +131,7 @@ struct ScreenServer::Impl {
     std::unique_ptr<X11Clipboard> clipboard;
     rfbScreenInfoPtr screen = nullptr;
     std::vector<std::uint32_t> framebuffer;
+    std::vector<std::uint32_t> before_grab;  // a damaged rectangle as it was, to see what really changed
     int wake_fd = -1;
     std::thread loop;
 
@@ -140,6 +142,7 @@ struct ScreenServer::Impl {
     Clock::time_point next_pointer_read{};
     std::uint64_t finished_bytes = 0;  // totals of viewers that left
     std::uint64_t finished_updates = 0;
+    std::uint64_t finished_copies = 0;
 
     // Guarded by state_mutex.
     mutable std::mutex state_mutex;
@@ -162,6 +165,7 @@ struct ScreenServer::Impl {
     std::atomic<int> height{0};
     std::atomic<std::uint64_t> bytes_sent{0};
     std::atomic<std::uint64_t> updates_sent{0};
+    std::atomic<std::uint64_t> copies_sent{0};
     std::atomic<std::uint64_t> input_events{0};
     std::atomic<std::uint64_t> input_dropped{0};
 
@@ -183,6 +187,7 @@ struct ScreenServer::Impl {
     void wait();
     void handle_x_events();
     void refresh();
+    void grab_changes();
     void accept_client(int fd);
     void resize_framebuffer();
     void set_cursor(const CursorImage& image);
@@ -574,16 +579,47 @@ void ScreenServer::Impl::refresh() {
         if (capture->damage_pending()) capture->discard_damage();
         return;
     }
-    if (capture->damage_pending()) {
-        for (const Rect& rect : capture->grab_damage(framebuffer.data())) {
-            rfbMarkRectAsModified(screen, rect.x, rect.y, rect.x + rect.width, rect.y + rect.height);
-        }
-    }
+    if (capture->damage_pending()) grab_changes();
     if (capture->cursor_changed()) {
         if (auto image = capture->take_cursor()) set_cursor(*image);
     }
     follow_pointer(false);
     if (auto text = clipboard->take_local_text(); text && control_allowed()) send_cut_text(*text);
+}
+
+void ScreenServer::Impl::grab_changes() {
+    // Damage says where the picture was drawn, not that it changed: rows drawn the same are not sent again, and
+    // rows that are the old picture moved up or down go as a CopyRect when the viewer takes it.
+    const bool moves = client->useCopyRect != FALSE;
+    const auto stride = static_cast<std::size_t>(width.load());
+    for (const Rect& rect : capture->take_damage()) {
+        std::uint32_t* const top_left =
+            framebuffer.data() + static_cast<std::size_t>(rect.y) * stride + static_cast<std::size_t>(rect.x);
+        const auto rect_width = static_cast<std::size_t>(rect.width);
+        if (rect.width < kMinScrollWidth || rect.height < kMinScrollHeight) {
+            capture->grab(rect, framebuffer.data());
+            rfbMarkRectAsModified(screen, rect.x, rect.y, rect.x + rect.width, rect.y + rect.height);
+            continue;
+        }
+        before_grab.resize(rect_width * static_cast<std::size_t>(rect.height));
+        for (int y = 0; y < rect.height; ++y) {
+            std::memcpy(before_grab.data() + static_cast<std::size_t>(y) * rect_width,
+                        top_left + static_cast<std::size_t>(y) * stride, rect_width * sizeof(std::uint32_t));
+        }
+        capture->grab(rect, framebuffer.data());
+        const AreaChanges changes =
+            find_changes(before_grab.data(), rect_width, top_left, stride, rect.width, rect.height, moves);
+        // Copies first: libvncserver then marks again whatever pending change a copy would move.
+        for (const AreaMove& move : changes.moves) {
+            const Area& to = move.to;
+            rfbScheduleCopyRect(screen, rect.x + to.x, rect.y + to.y, rect.x + to.x + to.width,
+                                rect.y + to.y + to.height, 0, -move.source_offset);
+        }
+        for (const Area& area : changes.changed) {
+            rfbMarkRectAsModified(screen, rect.x + area.x, rect.y + area.y, rect.x + area.x + area.width,
+                                  rect.y + area.y + area.height);
+        }
+    }
 }
 
 void ScreenServer::Impl::accept_client(int fd) {
@@ -702,6 +738,8 @@ void ScreenServer::Impl::publish_stats() {
     bytes_sent = finished_bytes + static_cast<std::uint32_t>(rfbStatGetSentBytes(client));
     updates_sent =
         finished_updates + static_cast<std::uint32_t>(rfbStatGetMessageCountSent(client, rfbFramebufferUpdate));
+    copies_sent =
+        finished_copies + static_cast<std::uint32_t>(rfbStatGetEncodingCountSent(client, rfbEncodingCopyRect));
 }
 
 void ScreenServer::Impl::hang_up(std::string reason) {
@@ -714,6 +752,7 @@ void ScreenServer::Impl::client_gone(rfbClientPtr cl) {
     publish_stats();
     finished_bytes = bytes_sent;
     finished_updates = updates_sent;
+    finished_copies = copies_sent;
     client = nullptr;
     {
         std::lock_guard lock(input_mutex);
@@ -810,6 +849,7 @@ ScreenStats ScreenServer::stats() const {
     ScreenStats stats;
     stats.bytes_sent = impl_->bytes_sent;
     stats.updates_sent = impl_->updates_sent;
+    stats.copies_sent = impl_->copies_sent;
     stats.input_events = impl_->input_events;
     stats.input_dropped = impl_->input_dropped;
     return stats;

@@ -28,6 +28,7 @@ struct ScreenOptions {
 struct ScreenStats {
     std::uint64_t bytes_sent = 0;     // RFB bytes written to viewers
     std::uint64_t updates_sent = 0;   // FramebufferUpdate messages
+    std::uint64_t copies_sent = 0;    // CopyRect rectangles: a moved part of the screen the viewer copied itself
     std::uint64_t input_events = 0;   // pointer, key and cut-text events passed on to X
     std::uint64_t input_dropped = 0;  // the same, dropped: view-only or input stopped
 };

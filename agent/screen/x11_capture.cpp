@@ -272,7 +272,7 @@ void X11Capture::grab_all(std::uint32_t* frame) {
     grab_rect(area_, frame);
 }
 
-std::vector<Rect> X11Capture::grab_damage(std::uint32_t* frame) {
+std::vector<Rect> X11Capture::take_damage() {
     damage_pending_ = false;
     ::XDamageSubtract(display_, damage_, None, damaged_region_);
     int count = 0;
@@ -282,9 +282,7 @@ std::vector<Rect> X11Capture::grab_damage(std::uint32_t* frame) {
     std::vector<Rect> changed;
     auto take = [&](int x, int y, int width, int height) {
         const Rect rect = intersect(Rect{x, y, width, height}, area_);
-        if (rect.empty()) return;
-        grab_rect(rect, frame);
-        changed.push_back(Rect{rect.x - area_.x, rect.y - area_.y, rect.width, rect.height});
+        if (!rect.empty()) changed.push_back(Rect{rect.x - area_.x, rect.y - area_.y, rect.width, rect.height});
     };
     if (count > kMaxDamageRects) {
         take(bounds.x, bounds.y, bounds.width, bounds.height);
@@ -295,6 +293,10 @@ std::vector<Rect> X11Capture::grab_damage(std::uint32_t* frame) {
         }
     }
     return changed;
+}
+
+void X11Capture::grab(const Rect& rect, std::uint32_t* frame) {
+    grab_rect(Rect{rect.x + area_.x, rect.y + area_.y, rect.width, rect.height}, frame);
 }
 
 void X11Capture::grab_rect(const Rect& rect, std::uint32_t* frame) {

@@ -76,9 +76,10 @@ public:
 
     // Copies the whole area into `frame` (area().width * area().height pixels) and drops pending damage.
     void grab_all(std::uint32_t* frame);
-    // Copies what changed since the last grab into `frame`; returns those rectangles in frame
-    // coordinates.
-    std::vector<Rect> grab_damage(std::uint32_t* frame);
+    // What changed since the last grab, in frame coordinates, for grab() to copy; clears damage_pending().
+    std::vector<Rect> take_damage();
+    // Copies `rect` (frame coordinates, inside the area) into `frame`.
+    void grab(const Rect& rect, std::uint32_t* frame);
     // Forgets what changed without copying it: nobody is watching, and the next viewer starts from
     // grab_all().
     void discard_damage();

@@ -154,7 +154,8 @@ const char* encoding_name(Encoding encoding) {
     return "raw";
 }
 
-// libvncclient's encodingsString: space-separated, preferred first, never anything outside {tight, zrle, raw}.
+// libvncclient's encodingsString: space-separated, preferred first, never anything outside {tight, zrle, raw},
+// and CopyRect (a moved part of the screen: the server names a source, libvncclient bounds-checks both ends).
 std::string offered_encodings(Encoding preferred) {
     std::string list = encoding_name(preferred);
     for (Encoding encoding : {Encoding::tight, Encoding::zrle, Encoding::raw}) {
@@ -162,7 +163,7 @@ std::string offered_encodings(Encoding preferred) {
         list += ' ';
         list += encoding_name(encoding);
     }
-    return list;
+    return list + " copyrect";
 }
 
 void apply_quality(rfbClient* client, int quality) {

@@ -10,6 +10,7 @@ namespace {
 
 // RFB encoding numbers (rfbproto.h), as the signed 32-bit values the protocol carries.
 constexpr std::int32_t kRaw = 0;
+constexpr std::int32_t kCopyRect = 1;
 constexpr std::int32_t kTight = 7;
 constexpr std::int32_t kZrle = 16;
 constexpr std::int32_t kLastRect = -224;
@@ -34,6 +35,7 @@ constexpr std::uint32_t kSecurityResultFailed = 1;
 constexpr std::size_t kVersionLength = 12;     // "RFB 003.008\n"
 constexpr std::size_t kServerInitLength = 24;  // size, pixel format, name length
 constexpr std::size_t kRectHeaderLength = 12;  // x, y, w, h, encoding
+constexpr std::size_t kCopyRectLength = 4;     // source x, y
 constexpr std::size_t kSupportedMessagesLength = 64;
 constexpr std::size_t kExtDesktopScreenLength = 16;
 constexpr std::uint32_t kMaxCutText = 1u << 20;  // libvncclient's own limit, refused here with a clear reason
@@ -352,6 +354,7 @@ bool RfbStreamGuard::on_rect_header() {
             skip(static_cast<std::uint64_t>(rect_w_) * static_cast<std::uint64_t>(rect_h_) * kBytesPerPixel,
                  Step::next_rect, 0);
             return true;
+        case kCopyRect: skip(kCopyRectLength, Step::next_rect, 0); return true;
         case kTight: expect(Step::tight_control, 1); return true;
         case kZrle: expect(Step::zrle_length, 4); return true;
         case kNewFbSize:

@@ -20,9 +20,10 @@ inline constexpr int kBytesPerPixel = 4;
 //  - a peer that is not RFB, RFB older than 3.7 or an UltraVNC 3.14/3.16 (where the server picks the security
 //    type), a security list without "None", a failed security result (with the server's reason);
 //  - any server message but FramebufferUpdate, Bell, ServerCutText (at most 1 MiB) and xvp;
-//  - any rectangle encoding but raw, tight, ZRLE and the pseudo-encodings libvncclient asks for itself
-//    (LastRect, NewFBSize, ExtDesktopSize, KeyboardLedState, SupportedMessages/Encodings, ServerIdentity,
-//    QemuExtendedKeyEvent) — so CopyRect, hextile, RRE, ultra, cursors and the rest never reach a decoder;
+//  - any rectangle encoding but raw, tight, ZRLE, CopyRect (libvncclient checks its source and destination
+//    against the framebuffer) and the pseudo-encodings libvncclient asks for itself (LastRect, NewFBSize,
+//    ExtDesktopSize, KeyboardLedState, SupportedMessages/Encodings, ServerIdentity, QemuExtendedKeyEvent) — so
+//    hextile, RRE, ultra, cursors and the rest never reach a decoder;
 //  - tight data libvncclient mishandles: a JPEG in a rectangle with a zero width or height (TurboJPEG then
 //    decodes at the JPEG's own size, past the framebuffer), "no zlib" data whose length is not the rectangle's
 //    (read past libvncclient's buffer), a gradient wider than 2048 (its gradient filter keeps a row of that

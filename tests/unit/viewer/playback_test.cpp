@@ -214,11 +214,11 @@ TEST_F(RecordingPlaybackTest, BadRecordingsAreClearErrors) {
     // Ends before the handshake completed.
     EXPECT_PRED2(has, error_of(write({{0, ChunkKind::server, handshake(kWidth, kHeight).substr(0, 20)}})),
                  "ends before the RFB handshake completed");
-    // A stream the live viewer would refuse is refused here too (CopyRect was never offered).
+    // A stream the live viewer would refuse is refused here too (hextile was never offered).
     EXPECT_PRED2(
         has,
         error_of(write({{0, ChunkKind::server, handshake(kWidth, kHeight)},
-                        {5, ChunkKind::server, update_header(1) + rect(0, 0, 4, 4, 1) + std::string(4, '\0')}})),
+                        {5, ChunkKind::server, update_header(1) + rect(0, 0, 4, 4, 5) + std::string(4, '\0')}})),
         "not one the viewer accepts");
     // A damaged chunk after a good start.
     const std::string damaged = write(session());

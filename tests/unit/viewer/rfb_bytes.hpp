@@ -14,7 +14,7 @@ inline std::string u32(std::uint32_t value) {
 }
 
 // RFB encoding numbers.
-inline constexpr std::int32_t kRaw = 0, kTight = 7, kZrle = 16, kLastRect = -224, kNewFbSize = -223,
+inline constexpr std::int32_t kRaw = 0, kCopyRect = 1, kTight = 7, kZrle = 16, kLastRect = -224, kNewFbSize = -223,
                               kExtDesktopSize = -308;
 
 // ServerInit for a width x height, 32-bit true-colour desktop called `name`.

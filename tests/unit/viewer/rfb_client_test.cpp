@@ -630,10 +630,9 @@ TEST(RfbClientHostileTest, ClosesOnARectangleOutsideTheFramebuffer) {
 TEST(RfbClientHostileTest, ClosesOnEncodingsWeDidNotOffer) {
     // Each of these has a decoder in libvncclient that would run if the bytes reached it.
     const std::vector<std::pair<std::int32_t, std::string>> encodings = {
-        {1, "CopyRect"},    {2, "RRE"},           {4, "CoRRE"},          {5, "hextile"},
-        {6, "zlib"},        {8, "zlibhex"},       {9, "ultra"},          {15, "TRLE"},
-        {17, "ZYWRLE"},     {-239, "RichCursor"}, {-240, "XCursor"},     {-232, "PointerPos"},
-        {-260, "TightPNG"}, {-65527, "UltraZip"}, {0x48323634, "H.264"}, {12345, "unknown"}};
+        {2, "RRE"},           {4, "CoRRE"},       {5, "hextile"},       {6, "zlib"},           {8, "zlibhex"},
+        {9, "ultra"},         {15, "TRLE"},       {17, "ZYWRLE"},       {-239, "RichCursor"},  {-240, "XCursor"},
+        {-232, "PointerPos"}, {-260, "TightPNG"}, {-65527, "UltraZip"}, {0x48323634, "H.264"}, {12345, "unknown"}};
     for (const auto& [encoding, label] : encodings) {
         const std::string reason =
             close_reason_after(update_header(1) + rect(0, 0, 16, 16, encoding) + std::string(300, '\x41'));
@@ -697,6 +696,37 @@ TEST(RfbClientHostileTest, DecodesAWellFormedScriptedTightJpeg) {
     }
     EXPECT_LT(mean_abs_error(drawn, expected), 6.0);
     EXPECT_EQ(picture.pixels[0], 0u) << "nothing outside the rectangle";
+    EXPECT_TRUE(client->connected());
+}
+
+TEST(RfbClientHostileTest, CopiesACopyRectAndIgnoresOneFromOutsideTheFramebuffer) {
+    FakeServer server;
+    auto client = start_fake_session(server);
+    ASSERT_TRUE(client);
+    // A raw picture: the top half one colour, the bottom half another (pixels little-endian 0x00RRGGBB).
+    const std::string top = std::string("\x30\x20\x10\x00", 4), bottom = std::string("\x05\x06\x07\x00", 4);
+    std::string pixels;
+    for (int i = 0; i < 64 * 48; ++i)
+        pixels += i < 64 * 24 ? top : bottom;
+    server.write(update_header(1) + rect(0, 0, 64, 48, test::kRaw) + pixels);
+    ASSERT_TRUE(client->wait_for_updates(1, kWait)) << client->close_reason();
+    EXPECT_EQ(client->framebuffer().pixels.back(), 0x00070605u);
+
+    // The top half copied over the bottom one.
+    server.write(update_header(1) + rect(0, 24, 64, 24, test::kCopyRect) + u16(0) + u16(0));
+    ASSERT_TRUE(client->wait_for_updates(2, kWait)) << client->close_reason();
+    EXPECT_TRUE(eventually([&] {
+        const Framebuffer picture = client->framebuffer();
+        return std::all_of(picture.pixels.begin(), picture.pixels.end(),
+                           [](std::uint32_t p) { return p == 0x00102030u; });
+    }));
+
+    // A source off the framebuffer is ignored (libvncclient checks both ends), and the stream carries on.
+    server.write(update_header(2) + rect(0, 0, 16, 16, test::kCopyRect) + u16(60000) + u16(0) +
+                 rect(63, 47, 1, 1, test::kRaw) + bottom);
+    ASSERT_TRUE(client->wait_for_updates(3, kWait)) << client->close_reason();
+    EXPECT_TRUE(eventually([&] { return client->framebuffer().pixels.back() == 0x00070605u; }));
+    EXPECT_EQ(client->framebuffer().pixels.front(), 0x00102030u);
     EXPECT_TRUE(client->connected());
 }
 

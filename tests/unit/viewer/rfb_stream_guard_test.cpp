@@ -33,6 +33,7 @@ std::vector<std::pair<std::string, std::string>> every_rectangle_kind() {
     return {
         {"raw 3x2, 4 bytes a pixel", rect(0, 0, 3, 2, test::kRaw) + std::string(24, '\x01')},
         {"raw 0x5", rect(0, 0, 0, 5, test::kRaw)},
+        {"CopyRect", rect(0, 100, 640, 300, test::kCopyRect) + u16(0) + u16(116)},
         {"tight fill", rect(0, 0, 9, 9, test::kTight) + u8(0x80) + "\x01\x02\x03"},
         {"tight fill resetting streams", rect(0, 0, 9, 9, test::kTight) + u8(0x8F) + "\x01\x02\x03"},
         {"tight jpeg, 1-byte length",
