@@ -24,6 +24,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <atomic>
 #include <filesystem>
 
 namespace lifeline::relay::ws {
@@ -53,8 +54,9 @@ struct SessionBroker::Live {
     bool ending = false;  // end() or the idle watch decided; the reason below wins
     std::string ended_by;
     std::string end_reason;
-    std::int64_t to_viewer = 0;
-    std::int64_t to_agent = 0;
+    // Counted on the pump strand, read by an end() on another thread.
+    std::atomic<std::int64_t> to_viewer{0};
+    std::atomic<std::int64_t> to_agent{0};
     std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
     // Null when sessions are not recorded (or the file could not be created); used from the pump strand, and
     // finished on the worker pool once both pumps have stopped.
@@ -283,10 +285,16 @@ asio::awaitable<void> SessionBroker::answer(std::string device_id, v1::SessionAn
 }
 
 asio::awaitable<core::Result<v1::Session>> SessionBroker::record_end(const std::string& id, v1::Session::State state,
-                                                                     const std::string& by, const std::string& reason) {
+                                                                     const std::string& by, const std::string& reason,
+                                                                     const Live* live) {
     auto now = now_timestamp(api_.clock);
     co_return co_await api_.run([&] {
         return store_.update_session(id, [&](v1::Session& s) -> core::Result<void> {
+            // The end's audit row carries what was forwarded until now; the pumps store the final counts.
+            if (live != nullptr && s.state() == v1::Session::ACTIVE) {
+                s.set_bytes_to_viewer(live->to_viewer.load(std::memory_order_relaxed));
+                s.set_bytes_to_agent(live->to_agent.load(std::memory_order_relaxed));
+            }
             finish(s, state, now, by, reason);
             return {};
         });
@@ -301,7 +309,7 @@ asio::awaitable<core::Result<v1::Session>> SessionBroker::end(std::string id, st
         auto it = live_.find(id);
         if (it != live_.end()) live = it->second;
     }
-    auto ended = co_await record_end(id, v1::Session::ENDED, ended_by, reason);
+    auto ended = co_await record_end(id, v1::Session::ENDED, ended_by, reason, live.get());
     if (!ended) co_return ended;
     spdlog::info("sessions: {} ended by {}: {}", id, ended->ended_by(), ended->end_reason());
     if (ended_by != "user") {
@@ -586,7 +594,7 @@ asio::awaitable<void> SessionBroker::run_pair(std::shared_ptr<Live> live) {
         auto it = live_.find(id);
         if (it != live_.end() && it->second == live) live_.erase(it);
     }
-    const std::int64_t to_viewer = live->to_viewer, to_agent = live->to_agent;
+    const std::int64_t to_viewer = live->to_viewer.load(), to_agent = live->to_agent.load();
     const std::string by = live->ended_by, reason = live->end_reason;
     auto end_time = now_timestamp(api_.clock);
     auto ended = co_await api_.run([&] {
@@ -620,7 +628,7 @@ asio::awaitable<void> SessionBroker::run_pair(std::shared_ptr<Live> live) {
 asio::awaitable<void> SessionBroker::pump(std::shared_ptr<Live> live, Side from) {
     WsStream& in = from == Side::agent ? *live->agent : *live->viewer;
     WsStream& out = from == Side::agent ? *live->viewer : *live->agent;
-    std::int64_t& counter = from == Side::agent ? live->to_viewer : live->to_agent;
+    std::atomic<std::int64_t>& counter = from == Side::agent ? live->to_viewer : live->to_agent;
     beast::flat_buffer buffer;
     for (;;) {
         buffer.clear();
@@ -665,7 +673,7 @@ asio::awaitable<void> SessionBroker::pump(std::shared_ptr<Live> live, Side from)
             }
             break;
         }
-        counter += static_cast<std::int64_t>(bytes);
+        counter.fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
         live->last_activity = std::chrono::steady_clock::now();
     }
     // One side is gone: the other pump must not wait on its read forever.

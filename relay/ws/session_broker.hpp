@@ -80,9 +80,11 @@ private:
     boost::asio::awaitable<void> watch_idle(std::shared_ptr<Live> live);
     boost::asio::awaitable<void> end_open_sessions(std::string device_id, std::string ticket_number,
                                                    std::string reason);
-    // Records the end unless the session already ended; answers the stored session.
+    // Records the end unless the session already ended (with the bytes `live` forwarded so far); answers the stored
+    // session.
     boost::asio::awaitable<core::Result<v1::Session>> record_end(const std::string& id, v1::Session::State state,
-                                                                 const std::string& by, const std::string& reason);
+                                                                 const std::string& by, const std::string& reason,
+                                                                 const Live* live = nullptr);
     // On the pair's strand: records why (unless a reason was already set) and closes both sockets.
     void drop_sockets(const std::shared_ptr<Live>& live, std::string by, std::string reason);
     // Synchronous, for start-up and exit, when no session can be live.

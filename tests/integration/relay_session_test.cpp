@@ -343,6 +343,12 @@ TEST_F(RelaySessionTest, a_lead_terminates_a_session_and_the_machine_is_told) {
     EXPECT_EQ(record.ended_by(), "lead:lena");
     EXPECT_EQ(record.end_reason(), "policy check");
     EXPECT_EQ(lena_->call("POST", "/api/v1/sessions/" + s.id() + "/end").status, 409u);
+    // The end's audit row has what was forwarded until the lead stepped in, not zero.
+    v1::AuditPage ends;
+    from_json(lena_->call("GET", "/api/v1/audit?session=" + s.id() + "&action=session.ended").body, ends);
+    ASSERT_EQ(ends.entries_size(), 1);
+    EXPECT_EQ(ends.entries(0).details().fields().at("bytesToViewer").number_value(), 5);
+    EXPECT_EQ(ends.entries(0).actor(), "user:lena");
 }
 
 TEST_F(RelaySessionTest, the_user_stops_sharing_and_resolving_the_ticket_ends_a_session) {
