@@ -261,8 +261,16 @@ TEST_F(RelaySessionTest, the_session_list_filters_pages_and_shows_technicians_on
             out.push_back(s.id());
         return out;
     };
-    // A lead sees everyone's, newest first.
-    EXPECT_EQ(ids(list(*lena_, "")), (std::vector<std::string>{lenas.id(), tinas.id()}));
+    // A lead sees everyone's, newest first, each with its machine's name as the inventory has it.
+    const v1::SessionList all = list(*lena_, "");
+    EXPECT_EQ(ids(all), (std::vector<std::string>{lenas.id(), tinas.id()}));
+    v1::Device machine;
+    from_json(lena_->call("GET", "/api/v1/agents/" + second.credential.device_id()).body, machine);
+    ASSERT_FALSE(machine.hostname().empty());
+    ASSERT_EQ(all.sessions_size(), 2);
+    EXPECT_EQ(all.sessions(0).device_hostname(), machine.hostname());
+    EXPECT_NE(all.sessions(1).device_hostname(), machine.hostname()) << "the other machine's own name";
+    EXPECT_FALSE(all.sessions(1).device_hostname().empty());
     EXPECT_EQ(ids(list(*lena_, "?technician=tina")), std::vector<std::string>{tinas.id()});
     EXPECT_EQ(ids(list(*lena_, "?ticket=" + second.ticket)), std::vector<std::string>{lenas.id()});
     EXPECT_EQ(ids(list(*lena_, "?device=" + first.credential.device_id())), std::vector<std::string>{tinas.id()});

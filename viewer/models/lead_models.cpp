@@ -195,12 +195,6 @@ void SessionListModel::append(v1::SessionList list) {
     next_cursor_ = q(list.next_cursor());
 }
 
-void SessionListModel::add_machine_names(const std::map<std::string, std::string>& hostnames) {
-    for (const auto& [id, name] : hostnames)
-        hostnames_[id] = name;
-    if (!sessions_.empty()) emit dataChanged(index(0, Machine), index(rowCount() - 1, Machine));
-}
-
 const v1::Session* SessionListModel::session(int row) const {
     return row >= 0 && row < static_cast<int>(sessions_.size()) ? &sessions_[static_cast<std::size_t>(row)] : nullptr;
 }
@@ -227,10 +221,7 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const {
                 return s->technician_name().empty() ? q(s->technician())
                                                     : q(s->technician_name()) + " (" + q(s->technician()) + ")";
             case Ticket: return q(s->ticket_number());
-            case Machine: {
-                const auto known = hostnames_.find(s->device_id());
-                return known != hostnames_.end() && !known->second.empty() ? q(known->second) : q(s->device_id());
-            }
+            case Machine: return s->device_hostname().empty() ? q(s->device_id()) : q(s->device_hostname());
             case Mode: return s->mode() == v1::CONTROL ? tr("Control") : tr("View");
             case State: return state_text(s->state());
             case Duration: {

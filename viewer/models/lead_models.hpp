@@ -53,10 +53,6 @@ public:
     void append(v1::SessionList list);
     const QString& next_cursor() const { return next_cursor_; }
     const v1::Session* session(int row) const;
-    // Hostnames by device id, as the relay's inventory has them: the Machine column shows the name (the id in
-    // its tooltip) instead of an id nobody recognises. Merged with what is already known.
-    void add_machine_names(const std::map<std::string, std::string>& hostnames);
-    const std::map<std::string, std::string>& machine_names() const { return hostnames_; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -69,7 +65,6 @@ public:
 private:
     std::vector<v1::Session> sessions_;
     QString next_cursor_;
-    std::map<std::string, std::string> hostnames_;  // empty: the machine is gone from the inventory
 };
 
 // A moment of a session worth finding on its recording's timeline.

@@ -69,13 +69,6 @@ QLineEdit* filter_field(const QString& placeholder) {
     return field;
 }
 
-// A page of sessions with the hostnames of machines not seen before.
-struct SessionPage {
-    v1::SessionList list;
-    std::map<std::string, std::string> hostnames;
-};
-constexpr std::size_t kMachineLookupsPerPage = 50;
-
 }  // namespace
 
 LeadWindow::LeadWindow(RelayClient& client, bool lead, QWidget* parent) : QMainWindow(parent), client_(client) {
@@ -302,28 +295,13 @@ void LeadWindow::search_sessions() { load_sessions({}); }
 
 void LeadWindow::load_sessions(const QString& cursor) {
     const bool first = cursor.isEmpty();
-    client_.call<SessionPage>(
-        this,
-        [query = sessions_query(cursor),
-         known = sessions_->machine_names()](RelayApi& api) -> core::Result<SessionPage> {
-            auto list = api.list_sessions(query);
-            if (!list) return list.error();
-            SessionPage page{std::move(*list), {}};
-            // The page's machines by name; a few lookups, each machine once per window.
-            for (const auto& s : page.list.sessions()) {
-                if (page.hostnames.size() >= kMachineLookupsPerPage) break;
-                if (known.contains(s.device_id()) || page.hostnames.contains(s.device_id())) continue;
-                auto device = api.get_device(s.device_id());
-                page.hostnames[s.device_id()] = device ? device->hostname() : std::string();
-            }
-            return page;
-        },
-        [this, first](core::Result<SessionPage> page) {
-            if (!page) {
-                show_status(sessions_tab_, tr("Could not read the sessions: %1").arg(q(page.error().message)), true);
+    client_.call<v1::SessionList>(
+        this, [query = sessions_query(cursor)](RelayApi& api) { return api.list_sessions(query); },
+        [this, first](core::Result<v1::SessionList> list) {
+            if (!list) {
+                show_status(sessions_tab_, tr("Could not read the sessions: %1").arg(q(list.error().message)), true);
             } else {
-                sessions_->add_machine_names(page->hostnames);
-                first ? sessions_->reset(std::move(page->list)) : sessions_->append(std::move(page->list));
+                first ? sessions_->reset(std::move(*list)) : sessions_->append(std::move(*list));
                 sessions_more_->setEnabled(!sessions_->next_cursor().isEmpty());
                 play_->setEnabled(false);
                 show_status(sessions_tab_, tr("%n session(s) shown", "", sessions_->rowCount()), false);

@@ -245,12 +245,13 @@ core::Result<v1::SessionList> SqliteSessionStore::list_sessions(const SessionQue
     return db_.read([&](Connection& c) -> core::Result<v1::SessionList> {
         // One statement for every combination of filters: a NULL parameter matches everything.
         auto& stmt = c.cached(
-            "SELECT requested_at, id, record FROM sessions"
-            " WHERE (?1 IS NULL OR technician = ?1) AND (?2 IS NULL OR device_id = ?2)"
-            " AND (?3 IS NULL OR ticket_id = ?3) AND (?4 IS NULL OR state = ?4)"
-            " AND (?5 IS NULL OR requested_at >= ?5) AND (?6 IS NULL OR requested_at < ?6)"
-            " AND (?7 IS NULL OR requested_at < ?7 OR (requested_at = ?7 AND id < ?8))"
-            " ORDER BY requested_at DESC, id DESC LIMIT ?9");
+            "SELECT s.requested_at, s.id, s.record, d.hostname FROM sessions s"
+            " LEFT JOIN devices d ON d.id = s.device_id"
+            " WHERE (?1 IS NULL OR s.technician = ?1) AND (?2 IS NULL OR s.device_id = ?2)"
+            " AND (?3 IS NULL OR s.ticket_id = ?3) AND (?4 IS NULL OR s.state = ?4)"
+            " AND (?5 IS NULL OR s.requested_at >= ?5) AND (?6 IS NULL OR s.requested_at < ?6)"
+            " AND (?7 IS NULL OR s.requested_at < ?7 OR (s.requested_at = ?7 AND s.id < ?8))"
+            " ORDER BY s.requested_at DESC, s.id DESC LIMIT ?9");
         auto text_or_null = [](const std::string& text) {
             return text.empty() ? std::optional<std::string>() : std::optional<std::string>(text);
         };
@@ -270,10 +271,12 @@ core::Result<v1::SessionList> SqliteSessionStore::list_sessions(const SessionQue
                 list.set_next_cursor(last_cursor);
                 break;
             }
-            if (!list.add_sessions()->ParseFromString(stmt.column_text(2))) {
+            v1::Session* session = list.add_sessions();
+            if (!session->ParseFromString(stmt.column_text(2))) {
                 list.mutable_sessions()->RemoveLast();
                 continue;
             }
+            session->set_device_hostname(stmt.column_text(3));
             last_cursor = std::to_string(stmt.column_int(0)) + "." + stmt.column_text(1);
         }
         stmt.reset();

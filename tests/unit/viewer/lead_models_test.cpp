@@ -68,6 +68,7 @@ TEST(SessionListModel, ShowsWhoWhatHowLongAndTheRecording) {
     s->set_end_reason("the user stopped sharing");
     s->set_recording("s-1.llrec");
     s->set_recording_bytes(3 << 20);
+    s->set_device_hostname("reception-pc");
     auto* never = list.add_sessions();
     never->set_id("s-2");
     never->set_technician("tom");
@@ -90,13 +91,10 @@ TEST(SessionListModel, ShowsWhoWhatHowLongAndTheRecording) {
     EXPECT_EQ(text(1, SessionListModel::Recording), "none");
     EXPECT_EQ(SessionListModel::duration_ms(*never), 0);
 
-    // Machines by name once the inventory answers; one it no longer has stays an id.
-    EXPECT_EQ(text(0, SessionListModel::Machine), "d-7");
-    model.add_machine_names({{"d-7", "reception-pc"}, {"d-gone", ""}});
+    // Machines by the hostname the relay's list carries; one gone from the inventory stays an id.
     EXPECT_EQ(text(0, SessionListModel::Machine), "reception-pc");
     EXPECT_EQ(model.index(0, SessionListModel::Machine).data(Qt::ToolTipRole).toString().toStdString(), "Device d-7");
     EXPECT_EQ(text(1, SessionListModel::Machine), "d-gone");
-    EXPECT_EQ(model.machine_names().size(), 2u) << "looked up once";
 }
 
 TEST(PlaybackMarks, TheSessionsMomentsInOrderOnTheRecordingsTimeline) {
