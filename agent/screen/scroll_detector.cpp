@@ -10,6 +10,21 @@ namespace lifeline::agent::screen {
 
 namespace {
 
+// Old and new picture of one damaged rectangle.
+struct Pictures {
+    const std::uint32_t* before;
+    std::size_t before_stride;
+    const std::uint32_t* after;
+    std::size_t after_stride;
+
+    const std::uint32_t* old_row(int y) const { return before + static_cast<std::size_t>(y) * before_stride; }
+    const std::uint32_t* new_row(int y) const { return after + static_cast<std::size_t>(y) * after_stride; }
+};
+
+bool same_pixels(const std::uint32_t* a, const std::uint32_t* b, int count) {
+    return std::memcmp(a, b, static_cast<std::size_t>(count) * sizeof(std::uint32_t)) == 0;
+}
+
 constexpr std::uint64_t kMultiplier = 0x9e3779b97f4a7c15ull;
 
 std::uint64_t rotate(std::uint64_t value, int bits) { return (value << bits) | (value >> (64 - bits)); }
@@ -70,9 +85,7 @@ RowChanges find_row_changes(const std::uint32_t* before, std::size_t before_stri
                             std::size_t after_stride, int width, int height, bool look_for_move) {
     RowChanges result;
     if (width <= 0 || height <= 0) return result;
-    const std::size_t row_bytes = static_cast<std::size_t>(width) * sizeof(std::uint32_t);
-    auto old_row = [&](int y) { return before + static_cast<std::size_t>(y) * before_stride; };
-    auto new_row = [&](int y) { return after + static_cast<std::size_t>(y) * after_stride; };
+    const Pictures p{before, before_stride, after, after_stride};
     const auto rows = static_cast<std::size_t>(height);
 
     std::vector<char> unchanged(rows, 0);
@@ -80,11 +93,11 @@ RowChanges find_row_changes(const std::uint32_t* before, std::size_t before_stri
     if (look_for_move && width >= kMinScrollWidth && height >= kMinScrollHeight) {
         std::vector<std::uint64_t> old_hashes(rows), new_hashes(rows);
         for (int y = 0; y < height; ++y) {
-            old_hashes[static_cast<std::size_t>(y)] = row_hash(old_row(y), width);
-            new_hashes[static_cast<std::size_t>(y)] = row_hash(new_row(y), width);
+            old_hashes[static_cast<std::size_t>(y)] = row_hash(p.old_row(y), width);
+            new_hashes[static_cast<std::size_t>(y)] = row_hash(p.new_row(y), width);
             unchanged[static_cast<std::size_t>(y)] =
                 old_hashes[static_cast<std::size_t>(y)] == new_hashes[static_cast<std::size_t>(y)] &&
-                std::memcmp(old_row(y), new_row(y), row_bytes) == 0;
+                same_pixels(p.old_row(y), p.new_row(y), width);
         }
         if (const auto offset = likely_offset(old_hashes, new_hashes, unchanged)) {
             // The longest run of rows that are, exactly, the old rows `offset` away.
@@ -92,7 +105,7 @@ RowChanges find_row_changes(const std::uint32_t* before, std::size_t before_stri
             for (int y = std::max(0, -*offset); y < std::min(height, height - *offset); ++y) {
                 const bool moved =
                     new_hashes[static_cast<std::size_t>(y)] == old_hashes[static_cast<std::size_t>(y + *offset)] &&
-                    std::memcmp(new_row(y), old_row(y + *offset), row_bytes) == 0;
+                    same_pixels(p.new_row(y), p.old_row(y + *offset), width);
                 if (!moved) {
                     run.count = 0;
                     continue;
@@ -105,7 +118,7 @@ RowChanges find_row_changes(const std::uint32_t* before, std::size_t before_stri
         }
     } else {
         for (int y = 0; y < height; ++y)
-            unchanged[static_cast<std::size_t>(y)] = std::memcmp(old_row(y), new_row(y), row_bytes) == 0;
+            unchanged[static_cast<std::size_t>(y)] = same_pixels(p.old_row(y), p.new_row(y), width);
     }
 
     for (int y = 0; y < height; ++y) {
@@ -123,24 +136,9 @@ RowChanges find_row_changes(const std::uint32_t* before, std::size_t before_stri
 
 namespace {
 
-// Old and new picture of one damaged rectangle.
-struct Pictures {
-    const std::uint32_t* before;
-    std::size_t before_stride;
-    const std::uint32_t* after;
-    std::size_t after_stride;
-
-    const std::uint32_t* old_row(int y) const { return before + static_cast<std::size_t>(y) * before_stride; }
-    const std::uint32_t* new_row(int y) const { return after + static_cast<std::size_t>(y) * after_stride; }
-};
-
 // Columns are told apart in groups of this many pixels: a block's edges then fall on a group boundary, a little
 // wider than its changed pixels, which costs nothing in exactness (find_row_changes compares every pixel).
 constexpr int kColumnGroup = 8;
-
-bool same_pixels(const std::uint32_t* a, const std::uint32_t* b, int count) {
-    return std::memcmp(a, b, static_cast<std::size_t>(count) * sizeof(std::uint32_t)) == 0;
-}
 
 // Splits `area` into the blocks where pixels differ: rows with changes (gaps of up to kMaxGapRows bridged) and
 // their column extent, then the columns with changes in each (gaps of up to kMaxGapColumns bridged), and again
@@ -197,7 +195,9 @@ void find_blocks(const Pictures& p, const Area& area, int depth, std::vector<Are
                 columns.push_back(Area{x, found.y, x_end - x, found.height});
             }
         }
-        const bool narrower = columns.size() > 1 || (columns.size() == 1 && !(columns[0] == area));
+        // Only narrower columns can split the rows again: the same columns would give this block back.
+        const bool narrower =
+            columns.size() > 1 || (columns.size() == 1 && (columns[0].x != found.x || columns[0].width != found.width));
         for (const Area& column : columns) {
             if (narrower && depth < 4) {
                 find_blocks(p, column, depth + 1, blocks);
