@@ -29,6 +29,17 @@ std::uint32_t PixelConverter::convert(unsigned long pixel) const {
 void PixelConverter::convert_image(const XImage& image, std::uint32_t* out, std::size_t out_stride) const {
     const int host_order = std::endian::native == std::endian::little ? LSBFirst : MSBFirst;
     const auto width = static_cast<std::size_t>(image.width);
+    const bool same_layout =
+        red_.shift == layout_.red_shift && green_.shift == layout_.green_shift && blue_.shift == layout_.blue_shift;
+    if (image.bits_per_pixel == 32 && image.byte_order == host_order && all_8bit_ && same_layout) {
+        // The framebuffer takes the visual's layout: the bits beyond the channels are the viewer's to ignore.
+        for (int y = 0; y < image.height; ++y) {
+            std::memcpy(out + static_cast<std::size_t>(y) * out_stride,
+                        image.data + static_cast<std::size_t>(y) * static_cast<std::size_t>(image.bytes_per_line),
+                        width * sizeof(std::uint32_t));
+        }
+        return;
+    }
     if (image.bits_per_pixel == 32 && image.byte_order == host_order && all_8bit_) {
         // The shifts in locals: stores through `dest` may alias the members, which would otherwise be reloaded
         // for every pixel and keep the loop from being vectorised (it converts every captured pixel).

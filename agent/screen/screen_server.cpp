@@ -2,6 +2,7 @@
 // C callbacks libvncserver makes forward to Impl and never let an exception out.
 #include "agent/screen/screen_server.hpp"
 
+#include "agent/machine/x_channel.hpp"
 #include "agent/machine/xlib_setup.hpp"
 #include "agent/screen/scroll_detector.hpp"
 #include "agent/screen/x11_capture.hpp"
@@ -12,6 +13,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <rfb/rfb.h>
+extern "C" {  // the region header, unlike rfb.h, does not say so itself
+#include <rfb/rfbregion.h>
+}
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
@@ -110,8 +114,12 @@ void install_process_hooks() {
     });
 }
 
-// Where libvncserver puts each channel of its 32-bit pixels (rfbGetScreen with 8 bits per sample).
-FrameLayout server_layout() {
+// Where each channel goes in the framebuffer's 32-bit pixels: where the X visual has it when its channels are
+// 8 bits wide (the usual 24- and 32-bit visuals), so that a grab is a plain copy and libvncserver converts only
+// the pixels it sends to the viewer's format; otherwise where rfbGetScreen with 8 bits per sample puts them.
+FrameLayout frame_layout(const Visual* visual) {
+    const machine::ChannelMask red(visual->red_mask), green(visual->green_mask), blue(visual->blue_mask);
+    if (red.bits == 8 && green.bits == 8 && blue.bits == 8) return FrameLayout{red.shift, green.shift, blue.shift};
     if constexpr (std::endian::native == std::endian::little) return FrameLayout{0, 8, 16};
     return FrameLayout{24, 16, 8};
 }
@@ -131,6 +139,7 @@ struct ScreenServer::Impl {
     std::unique_ptr<X11Clipboard> clipboard;
     rfbScreenInfoPtr screen = nullptr;
     std::vector<std::uint32_t> framebuffer;
+    FrameLayout layout;                      // the framebuffer's pixels, libvncserver's server format
     std::vector<std::uint32_t> before_grab;  // a damaged rectangle as it was, to see what really changed
     int wake_fd = -1;
     std::thread loop;
@@ -187,9 +196,12 @@ struct ScreenServer::Impl {
     void wait();
     void handle_x_events();
     void refresh();
+    bool viewer_waits() const;
     void grab_changes();
+    void send_copies(std::vector<AreaMove>& copies, std::vector<Area>& changed);
     void accept_client(int fd);
     void resize_framebuffer();
+    void apply_layout();
     void set_cursor(const CursorImage& image);
     void follow_pointer(bool force);
     void send_cut_text(const std::string& utf8);
@@ -226,7 +238,8 @@ core::Result<void> ScreenServer::Impl::init() {
     // Losing the X server must end the session, not the agent (Xlib's default is exit()).
     ::XSetIOErrorExitHandler(display.get(), &Impl::on_x_io_error, this);
 
-    auto made_capture = X11Capture::create(display.get(), options.monitor, options.use_xshm, server_layout());
+    layout = frame_layout(DefaultVisual(display.get(), DefaultScreen(display.get())));
+    auto made_capture = X11Capture::create(display.get(), options.monitor, options.use_xshm, layout);
     if (!made_capture) return made_capture.error();
     capture = std::move(*made_capture);
     auto made_input = X11Input::create(display.get());
@@ -247,11 +260,7 @@ core::Result<void> ScreenServer::Impl::init() {
 
     screen = rfbGetScreen(nullptr, nullptr, area.width, area.height, 8, 3, 4);
     if (screen == nullptr) return unavailable("libvncserver could not allocate a screen");
-    const FrameLayout layout = server_layout();
-    if (screen->serverFormat.redShift != layout.red_shift || screen->serverFormat.greenShift != layout.green_shift ||
-        screen->serverFormat.blueShift != layout.blue_shift) {
-        return unavailable("libvncserver chose an unexpected pixel format");
-    }
+    apply_layout();
     screen->screenData = this;
     screen->frameBuffer = reinterpret_cast<char*>(framebuffer.data());
     screen->desktopName = options.desktop_name.c_str();
@@ -537,6 +546,8 @@ void ScreenServer::Impl::wait() {
         // Replies read since the last XPending may have brought events along; poll cannot see those.
         if (::XEventsQueued(display.get(), QueuedAlready) > 0) timeout = 0;
         fds[count++] = pollfd{ConnectionNumber(display.get()), POLLIN, 0};
+        // A request read by the last rfbProcessEvents finds the damage that waited for it.
+        if (capture->damage_pending() && viewer_waits()) timeout = 0;
         if (client != nullptr && capture->pointer_moved() && timeout != 0) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_pointer_read - Clock::now());
             timeout = static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
@@ -579,7 +590,12 @@ void ScreenServer::Impl::refresh() {
         if (capture->damage_pending()) capture->discard_damage();
         return;
     }
-    if (capture->damage_pending()) grab_changes();
+    // The screen is grabbed at the viewer's pace: while an update is on its way the damage adds up in the X
+    // server, and the next grab compares with what the viewer will hold. A page that scrolled four times
+    // meanwhile is then one CopyRect by the whole distance, where four copies by the same step would make
+    // libvncserver send most of the page as pixels (it keeps one pending copy, and marks a copy's source as
+    // changed when a pending copy wrote it).
+    if (capture->damage_pending() && viewer_waits()) grab_changes();
     if (capture->cursor_changed()) {
         if (auto image = capture->take_cursor()) set_cursor(*image);
     }
@@ -587,18 +603,24 @@ void ScreenServer::Impl::refresh() {
     if (auto text = clipboard->take_local_text(); text && control_allowed()) send_cut_text(*text);
 }
 
+bool ScreenServer::Impl::viewer_waits() const {
+    return client != nullptr && client->sock != RFB_INVALID_SOCKET && sraRgnEmpty(client->requestedRegion) == FALSE;
+}
+
 void ScreenServer::Impl::grab_changes() {
     // Damage says where the picture was drawn, not that it changed: rows drawn the same are not sent again, and
-    // rows that are the old picture moved up or down go as a CopyRect when the viewer takes it.
+    // blocks that are the old picture moved (up, down or sideways) go as a CopyRect when the viewer takes it.
     const bool moves = client->useCopyRect != FALSE;
     const auto stride = static_cast<std::size_t>(width.load());
+    std::vector<AreaMove> copies;  // in screen coordinates, as the changes below
+    std::vector<Area> changed;
     for (const Rect& rect : capture->take_damage()) {
         std::uint32_t* const top_left =
             framebuffer.data() + static_cast<std::size_t>(rect.y) * stride + static_cast<std::size_t>(rect.x);
         const auto rect_width = static_cast<std::size_t>(rect.width);
         if (rect.width < kMinScrollWidth || rect.height < kMinScrollHeight) {
             capture->grab(rect, framebuffer.data());
-            rfbMarkRectAsModified(screen, rect.x, rect.y, rect.x + rect.width, rect.y + rect.height);
+            changed.push_back(Area{rect.x, rect.y, rect.width, rect.height});
             continue;
         }
         before_grab.resize(rect_width * static_cast<std::size_t>(rect.height));
@@ -607,18 +629,64 @@ void ScreenServer::Impl::grab_changes() {
                         top_left + static_cast<std::size_t>(y) * stride, rect_width * sizeof(std::uint32_t));
         }
         capture->grab(rect, framebuffer.data());
-        const AreaChanges changes =
+        const AreaChanges found =
             find_changes(before_grab.data(), rect_width, top_left, stride, rect.width, rect.height, moves);
-        // Copies first: libvncserver then marks again whatever pending change a copy would move.
-        for (const AreaMove& move : changes.moves) {
-            const Area& to = move.to;
-            rfbScheduleCopyRect(screen, rect.x + to.x, rect.y + to.y, rect.x + to.x + to.width,
-                                rect.y + to.y + to.height, 0, -move.source_offset);
+        for (AreaMove move : found.moves) {
+            move.to.x += rect.x;
+            move.to.y += rect.y;
+            move.block.x += rect.x;
+            move.block.y += rect.y;
+            copies.push_back(move);
         }
-        for (const Area& area : changes.changed) {
-            rfbMarkRectAsModified(screen, rect.x + area.x, rect.y + area.y, rect.x + area.x + area.width,
-                                  rect.y + area.y + area.height);
+        for (const Area& area : found.changed)
+            changed.push_back(Area{rect.x + area.x, rect.y + area.y, area.width, area.height});
+    }
+    send_copies(copies, changed);
+    for (const Area& area : changed)
+        rfbMarkRectAsModified(screen, area.x, area.y, area.x + area.width, area.y + area.height);
+}
+
+void ScreenServer::Impl::send_copies(std::vector<AreaMove>& copies, std::vector<Area>& changed) {
+    // An update carries copies by one distance only: libvncserver keeps one pending copy, and a copy by another
+    // distance turns it into pixels to send. So each distance but the last goes out at once in an update of its
+    // own, with the changed pixels of its blocks (libvncserver sends the copies first, so they read the old
+    // picture, and the viewer never shows a copy without the strip that came into view with it). The last
+    // distance travels with the rest. Blocks do not overlap: no copy reads what another one wrote.
+    std::stable_sort(copies.begin(), copies.end(), [](const AreaMove& a, const AreaMove& b) {
+        return std::pair(a.source_dx, a.source_dy) < std::pair(b.source_dx, b.source_dy);
+    });
+    auto in_block = [](const Area& area, const Area& block) {
+        return area.x >= block.x && area.y >= block.y && area.x + area.width <= block.x + block.width &&
+               area.y + area.height <= block.y + block.height;
+    };
+    std::size_t first = 0;
+    while (first < copies.size()) {
+        std::size_t end = first + 1;
+        while (end < copies.size() && copies[end].source_dx == copies[first].source_dx &&
+               copies[end].source_dy == copies[first].source_dy) {
+            ++end;
         }
+        for (std::size_t i = first; i < end; ++i) {
+            const Area& to = copies[i].to;
+            rfbScheduleCopyRect(screen, to.x, to.y, to.x + to.width, to.y + to.height, -copies[i].source_dx,
+                                -copies[i].source_dy);
+        }
+        if (end == copies.size() || client->sock == RFB_INVALID_SOCKET) break;
+        const auto theirs = std::stable_partition(changed.begin(), changed.end(), [&](const Area& area) {
+            return std::none_of(copies.begin() + static_cast<std::ptrdiff_t>(first),
+                                copies.begin() + static_cast<std::ptrdiff_t>(end),
+                                [&](const AreaMove& copy) { return in_block(area, copy.block); });
+        });
+        for (auto it = theirs; it != changed.end(); ++it)
+            rfbMarkRectAsModified(screen, it->x, it->y, it->x + it->width, it->y + it->height);
+        changed.erase(theirs, changed.end());
+        // The viewer asked for one update and gets more: it asks again after each, and what it asked for holds
+        // for the next one too.
+        sraRegionPtr asked = sraRgnCreateRgn(client->requestedRegion);
+        rfbSendFramebufferUpdate(client, client->modifiedRegion);
+        sraRgnOr(client->requestedRegion, asked);
+        sraRgnDestroy(asked);
+        first = end;
     }
 }
 
@@ -648,12 +716,24 @@ void ScreenServer::Impl::resize_framebuffer() {
     std::vector<std::uint32_t> next(static_cast<std::size_t>(area.width) * static_cast<std::size_t>(area.height), 0);
     capture->grab_all(next.data());
     rfbNewFramebuffer(screen, reinterpret_cast<char*>(next.data()), area.width, area.height, 8, 3, 4);
+    apply_layout();          // rfbNewFramebuffer went back to its own
     framebuffer.swap(next);  // the old buffer goes only after libvncserver stopped using it
     width = area.width;
     height = area.height;
     if (client != nullptr && client->sock != RFB_INVALID_SOCKET && !client->useNewFBSize) {
         hang_up("the viewer cannot follow a change of the screen size");
     }
+}
+
+void ScreenServer::Impl::apply_layout() {
+    rfbPixelFormat& format = screen->serverFormat;
+    const bool changed = format.redShift != layout.red_shift || format.greenShift != layout.green_shift ||
+                         format.blueShift != layout.blue_shift;
+    format.redShift = static_cast<std::uint8_t>(layout.red_shift);
+    format.greenShift = static_cast<std::uint8_t>(layout.green_shift);
+    format.blueShift = static_cast<std::uint8_t>(layout.blue_shift);
+    // A viewer's conversion was set up for the format it met.
+    if (changed && client != nullptr) screen->setTranslateFunction(client);
 }
 
 void ScreenServer::Impl::set_cursor(const CursorImage& image) {
@@ -673,7 +753,6 @@ void ScreenServer::Impl::set_cursor(const CursorImage& image) {
         std::free(mask);
         return;
     }
-    const FrameLayout layout = server_layout();
     for (std::size_t y = 0; y < h; ++y) {
         for (std::size_t x = 0; x < w; ++x) {
             const std::size_t i = y * w + x;

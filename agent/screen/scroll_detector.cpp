@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 namespace lifeline::agent::screen {
 
@@ -208,6 +209,117 @@ void find_blocks(const Pictures& p, const Area& area, int depth, std::vector<Are
     }
 }
 
+// A sideways move is found from probes: short runs of new pixels, each looked for in the same old row at the
+// nearest distance left or right. A run with too little detail (a flat colour) would be found anywhere.
+constexpr int kProbeLength = 32;
+constexpr int kMinProbeDetail = 4;  // neighbouring pixels that differ
+constexpr int kProbesPerSide = 3;   // rows and columns: 9 probes in all
+constexpr int kProbeTries = 8;      // rows tried from each probe's place down
+
+// Whether the new row's pixels [x, x + kProbeLength) changed and have detail enough to be looked for.
+bool worth_probing(const std::uint32_t* old_row, const std::uint32_t* new_row, int x) {
+    const std::uint32_t* probe = new_row + x;
+    if (same_pixels(probe, old_row + x, kProbeLength)) return false;
+    int detail = 0;
+    for (int i = 1; i < kProbeLength; ++i)
+        detail += probe[i] != probe[i - 1] ? 1 : 0;
+    return detail >= kMinProbeDetail;
+}
+
+// The nearest distance at which the old row holds the new row's pixels [x, x + kProbeLength).
+std::optional<int> probe_shift(const std::uint32_t* old_row, const std::uint32_t* new_row, int width, int x) {
+    const std::uint32_t* probe = new_row + x;
+    const int reach = std::max(x, width - kProbeLength - x);
+    for (int distance = 1; distance <= reach; ++distance) {
+        for (const int dx : {distance, -distance}) {
+            const int from = x + dx;
+            if (from < 0 || from + kProbeLength > width) continue;
+            if (old_row[from] == probe[0] && same_pixels(old_row + from, probe, kProbeLength)) return dx;
+        }
+    }
+    return std::nullopt;
+}
+
+// Columns [left, right) of row y that are the old row `dx` columns away, grown from [left, right) as far as
+// `limit` allows; {0, 0} when the seed itself does not match.
+std::pair<int, int> shifted_columns(const Pictures& p, int y, int dx, int left, int right, std::pair<int, int> limit) {
+    const std::uint32_t* a = p.old_row(y);
+    const std::uint32_t* b = p.new_row(y);
+    if (!same_pixels(a + left + dx, b + left, right - left)) return {0, 0};
+    while (left > limit.first && a[left - 1 + dx] == b[left - 1])
+        --left;
+    while (right < limit.second && a[right + dx] == b[right])
+        ++right;
+    return {left, right};
+}
+
+// The largest block around the probe at (x, y) that is the old picture `dx` columns away: the probe row's
+// matching columns, then rows up and down while they match over at least three quarters of those columns (the
+// block narrows to what every row holds, always around the probe, so it stays one rectangle).
+Area grow_sideways_move(const Pictures& p, const Area& area, int dx, int x, int y) {
+    const std::pair<int, int> limit{area.x + std::max(0, -dx), area.x + area.width - std::max(0, dx)};
+    auto [left, right] = shifted_columns(p, y, dx, x, x + kProbeLength, limit);
+    const int min_width = std::max(kMinScrollWidth, (right - left) * 3 / 4);
+    int first = y, last = y;
+    auto extend = [&](int row) {
+        const auto [l, r] = shifted_columns(p, row, dx, x, x + kProbeLength, {left, right});
+        if (r - l < min_width) return false;
+        left = l;
+        right = r;
+        return true;
+    };
+    while (first > area.y && extend(first - 1))
+        --first;
+    while (last + 1 < area.y + area.height && extend(last + 1))
+        ++last;
+    return Area{left, first, right - left, last - first + 1};
+}
+
+// A block of `area` that is the old picture moved sideways, if there is one worth a copy.
+std::optional<AreaMove> find_sideways_move(const Pictures& p, const Area& area) {
+    if (area.width < kMinScrollWidth || area.height < kMinMovedRows) return std::nullopt;
+    struct Probe {
+        int dx, x, y;
+    };
+    std::vector<Probe> probes;
+    for (int row = 1; row <= kProbesPerSide; ++row) {
+        for (int column = 1; column <= kProbesPerSide; ++column) {
+            // A probe on a blank line or an unchanged spot tries the rows below it.
+            const int x = (area.width - kProbeLength) * column / (kProbesPerSide + 1);
+            const int top = area.height * row / (kProbesPerSide + 1);
+            for (int y = area.y + top; y < area.y + std::min(area.height, top + kProbeTries); ++y) {
+                const std::uint32_t* old_row = p.old_row(y) + area.x;
+                const std::uint32_t* new_row = p.new_row(y) + area.x;
+                if (!worth_probing(old_row, new_row, x)) continue;
+                if (const auto dx = probe_shift(old_row, new_row, area.width, x)) {
+                    probes.push_back(Probe{*dx, area.x + x, y});
+                }
+                break;
+            }
+        }
+    }
+    // Each distance two probes agree on (or the only probe's) grown from the first probe that found it and not
+    // again from a probe already inside that block: the largest block wins.
+    std::optional<AreaMove> best;
+    std::vector<AreaMove> grown;
+    for (const Probe& probe : probes) {
+        const auto votes =
+            std::count_if(probes.begin(), probes.end(), [&](const Probe& o) { return o.dx == probe.dx; });
+        if (votes < 2 && probes.size() > 1) continue;
+        const bool inside = std::any_of(grown.begin(), grown.end(), [&](const AreaMove& move) {
+            const Area& b = move.to;
+            return move.source_dx == probe.dx && probe.x >= b.x && probe.x < b.x + b.width && probe.y >= b.y &&
+                   probe.y < b.y + b.height;
+        });
+        if (inside) continue;
+        grown.push_back(AreaMove{grow_sideways_move(p, area, probe.dx, probe.x, probe.y), probe.dx, 0, area});
+        const Area& block = grown.back().to;
+        if (block.width < kMinScrollWidth || block.height < kMinMovedRows) continue;
+        if (!best || block.width * block.height > best->to.width * best->to.height) best = grown.back();
+    }
+    return best;
+}
+
 }  // namespace
 
 AreaChanges find_changes(const std::uint32_t* before, std::size_t before_stride, const std::uint32_t* after,
@@ -217,18 +329,39 @@ AreaChanges find_changes(const std::uint32_t* before, std::size_t before_stride,
     const Pictures pictures{before, before_stride, after, after_stride};
     std::vector<Area> blocks;
     find_blocks(pictures, Area{0, 0, width, height}, 0, blocks);
-    for (const Area& area : blocks) {
+    auto row_changes = [&](const Area& area, bool look_for_move) {
         const auto offset = static_cast<std::size_t>(area.x);
-        const RowChanges rows =
-            find_row_changes(pictures.old_row(area.y) + offset, before_stride, pictures.new_row(area.y) + offset,
-                             after_stride, area.width, area.height, look_for_moves);
-        if (rows.move) {
-            result.moves.push_back(
-                AreaMove{Area{area.x, area.y + rows.move->rows.first, area.width, rows.move->rows.count},
-                         rows.move->source_offset});
-        }
+        return find_row_changes(pictures.old_row(area.y) + offset, before_stride, pictures.new_row(area.y) + offset,
+                                after_stride, area.width, area.height, look_for_move);
+    };
+    auto add_changed = [&](const Area& area, const RowChanges& rows) {
         for (const RowSpan& span : rows.changed)
             result.changed.push_back(Area{area.x, area.y + span.first, area.width, span.count});
+    };
+    for (const Area& area : blocks) {
+        const RowChanges rows = row_changes(area, look_for_moves);
+        if (rows.move) {
+            result.moves.push_back(
+                AreaMove{Area{area.x, area.y + rows.move->rows.first, area.width, rows.move->rows.count}, 0,
+                         rows.move->source_offset, area});
+            add_changed(area, rows);
+            continue;
+        }
+        const auto sideways = look_for_moves ? find_sideways_move(pictures, area) : std::nullopt;
+        if (!sideways) {
+            add_changed(area, rows);
+            continue;
+        }
+        // The rest of the block around the moved part: above, left, right, below.
+        result.moves.push_back(*sideways);
+        const Area& to = sideways->to;
+        const Area rest[] = {Area{area.x, area.y, area.width, to.y - area.y},
+                             Area{area.x, to.y, to.x - area.x, to.height},
+                             Area{to.x + to.width, to.y, area.x + area.width - to.x - to.width, to.height},
+                             Area{area.x, to.y + to.height, area.width, area.y + area.height - to.y - to.height}};
+        for (const Area& part : rest) {
+            if (part.width > 0 && part.height > 0) add_changed(part, row_changes(part, false));
+        }
     }
     return result;
 }

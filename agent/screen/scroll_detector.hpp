@@ -1,7 +1,8 @@
 // Finds what really changed in a damaged rectangle, comparing the picture before and after it was grabbed: rows
-// that are the same as before, and a block of rows that is the old picture moved up or down (a scrolled document,
-// web page, list or terminal). The screen server sends the moved block as a CopyRect (16 bytes, the viewer copies
-// what it already has) and encodes only the rest.
+// that are the same as before, and a block that is the old picture moved up or down (a scrolled document, web
+// page, list or terminal) or sideways (a spreadsheet or timeline scrolled sideways, a sliding banner). The screen
+// server sends the moved block as a CopyRect (16 bytes, the viewer copies what it already has) and encodes only
+// the rest.
 #pragma once
 
 #include <cstddef>
@@ -53,10 +54,15 @@ struct Area {
     friend bool operator==(const Area&, const Area&) = default;
 };
 
-// `to` is the old picture's area `source_offset` rows further down (up for a negative offset).
+// `to` is the old picture's area `source_dx` columns further right and `source_dy` rows further down (left and up
+// for negative ones). One of the two is 0. `block` holds the move's source and the changed areas that came into
+// view with it: sent apart from the move, they could overwrite its source before it is copied, or show the copy
+// without its new strip.
 struct AreaMove {
     Area to;
-    int source_offset = 0;
+    int source_dx = 0;
+    int source_dy = 0;
+    Area block;
     friend bool operator==(const AreaMove&, const AreaMove&) = default;
 };
 

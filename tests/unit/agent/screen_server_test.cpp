@@ -745,8 +745,51 @@ TEST_F(ScreenServerTest, AScrolledAreaTravelsAsACopyAndOnlyTheNewStripAsPixels) 
     EXPECT_EQ(compare(viewer, x(), 0, 0, kWidth, kHeight).pixels_off, 0u);
 }
 
+TEST_F(ScreenServerTest, AnAreaSlidSidewaysTravelsAsACopyAndOnlyTheNewColumnsAsPixels) {
+    draw_scene(x());
+    draw_photo(x(), 100, 100, 400, 300);
+    start();
+    Viewer& viewer = connect(ViewerOptions{"raw copyrect", true});
+    const ScreenStats before = stats_after_first_raw_picture();
+
+    GC gc = ::XCreateGC(x(), DefaultRootWindow(x()), 0, nullptr);
+    ::XCopyArea(x(), DefaultRootWindow(x()), DefaultRootWindow(x()), gc, 108, 100, 392, 300, 100, 100);
+    ::XFreeGC(x(), gc);
+    fill(x(), 492, 100, 8, 300, 0xffcc00);
+    EXPECT_TRUE(Viewer::wait_until([&] { return compare(viewer, x(), 100, 100, 400, 300).pixels_off == 0; }));
+    EXPECT_TRUE(Viewer::wait_until([&] { return server_->stats().copies_sent > before.copies_sent; }));
+    // Raw pixels for the 8 new columns (9,600 bytes) and headers; the whole area raw would be 480,000.
+    EXPECT_LT(server_->stats().bytes_sent - before.bytes_sent, 300u * 16u * 4u);
+    EXPECT_EQ(compare(viewer, x(), 0, 0, kWidth, kHeight).pixels_off, 0u);
+}
+
+TEST_F(ScreenServerTest, AreasMovedByDifferentDistancesAtOnceAllTravelAsCopies) {
+    // A page scrolled and a band slid between two updates: one update carries copies by one distance only, so
+    // the screen server sends one per distance rather than either area as pixels.
+    draw_scene(x());
+    draw_photo(x(), 100, 100, 400, 300);
+    draw_photo(x(), 550, 420, 400, 300);
+    start();
+    Viewer& viewer = connect(ViewerOptions{"raw copyrect", true});
+    const ScreenStats before = stats_after_first_raw_picture();
+
+    ::XGrabServer(x());  // both drawn before the screen server sees either
+    scroll_document(x());
+    GC gc = ::XCreateGC(x(), DefaultRootWindow(x()), 0, nullptr);
+    ::XCopyArea(x(), DefaultRootWindow(x()), DefaultRootWindow(x()), gc, 550, 420, 384, 300, 566, 420);
+    ::XFreeGC(x(), gc);
+    fill(x(), 550, 420, 16, 300, 0x00ccff);
+    ::XUngrabServer(x());
+    ::XSync(x(), False);
+    EXPECT_TRUE(Viewer::wait_until([&] { return compare(viewer, x(), 0, 0, kWidth, kHeight).pixels_off == 0; }));
+    EXPECT_TRUE(Viewer::wait_until([&] { return server_->stats().copies_sent >= before.copies_sent + 2; }));
+    // The new rows and columns raw: (400 x 8 + 16 x 300) x 4 = 32,000 bytes; either area as pixels, 480,000.
+    EXPECT_LT(server_->stats().bytes_sent - before.bytes_sent, 40'000u);
+}
+
 TEST_F(ScreenServerTest, ScrollingOnWhileUpdatesAreInFlightEndsOnTheExactPicture) {
-    // Scrolls both ways in quick succession, with drawing beside the page, while earlier copies and changes are
+    // Scrolls up, down, left and right in quick succession, with drawing beside the page, while earlier copies and
+    // changes are
     // still on their way: whatever libvncserver holds pending when the next copy comes, the viewer's picture
     // must end exactly as the screen's.
     draw_scene(x());
@@ -757,8 +800,16 @@ TEST_F(ScreenServerTest, ScrollingOnWhileUpdatesAreInFlightEndsOnTheExactPicture
     std::uint32_t seed = 7;
     for (int step = 0; step < 60; ++step) {
         seed = seed * 1103515245u + 12345u;
-        const int offset = static_cast<int>((seed >> 16) % 81) - 40;  // -40..40 rows
-        if (offset > 0) {
+        const int offset = static_cast<int>((seed >> 16) % 81) - 40;  // -40..40 rows or columns
+        if (step % 3 == 2 && offset > 0) {
+            ::XCopyArea(x(), DefaultRootWindow(x()), DefaultRootWindow(x()), gc, 100 + offset, 100, 400 - offset, 300,
+                        100, 100);
+            fill(x(), 500 - offset, 100, offset, 300, 0x0000ffu + static_cast<std::uint32_t>(step) * 0x10000u);
+        } else if (step % 3 == 2 && offset < 0) {
+            ::XCopyArea(x(), DefaultRootWindow(x()), DefaultRootWindow(x()), gc, 100, 100, 400 + offset, 300,
+                        100 - offset, 100);
+            fill(x(), 100, 100, -offset, 300, 0x00ffffu - static_cast<std::uint32_t>(step));
+        } else if (offset > 0) {
             ::XCopyArea(x(), DefaultRootWindow(x()), DefaultRootWindow(x()), gc, 100, 100 + offset, 400, 300 - offset,
                         100, 100);
             fill(x(), 100, 400 - offset, 400, offset, 0x010101u * static_cast<std::uint32_t>(step * 4));

@@ -164,13 +164,37 @@ Picture applied(const Picture& before, const Picture& after, const AreaChanges& 
     Picture result = before;
     for (const AreaMove& move : found.moves) {
         for (int y = move.to.y; y < move.to.y + move.to.height; ++y)
-            std::copy_n(before.row(y + move.source_offset) + move.to.x, move.to.width, result.row(y) + move.to.x);
+            std::copy_n(before.row(y + move.source_dy) + move.to.x + move.source_dx, move.to.width,
+                        result.row(y) + move.to.x);
     }
     for (const Area& area : found.changed) {
         for (int y = area.y; y < area.y + area.height; ++y)
             std::copy_n(after.row(y) + area.x, area.width, result.row(y) + area.x);
     }
     return result;
+}
+
+bool inside(const Area& a, const Area& block) {
+    return a.x >= block.x && a.y >= block.y && a.x + a.width <= block.x + block.width &&
+           a.y + a.height <= block.y + block.height;
+}
+
+bool overlap(const Area& a, const Area& b) {
+    return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+// What the screen server relies on to send each move in an update of its own: the move and its source lie in
+// its block, and a changed area lies in one block or in none.
+void expect_blocks_hold(const AreaChanges& found) {
+    for (const AreaMove& move : found.moves) {
+        EXPECT_TRUE(inside(move.to, move.block));
+        const Area source{move.to.x + move.source_dx, move.to.y + move.source_dy, move.to.width, move.to.height};
+        EXPECT_TRUE(inside(source, move.block));
+    }
+    for (const Area& area : found.changed) {
+        for (const AreaMove& move : found.moves)
+            EXPECT_TRUE(inside(area, move.block) || !overlap(area, move.block));
+    }
 }
 
 // A desktop band: static icons on the left, a document window in the middle, a static chat on the right, and a
@@ -197,7 +221,7 @@ TEST(ScrollDetectorTest, FindsTheScrolledWindowInsideAWiderDamagedBand) {
 
     const AreaChanges found = area_changes(before, after);
     ASSERT_EQ(found.moves.size(), 1u);
-    EXPECT_EQ(found.moves[0], (AreaMove{Area{100, 0, 300, 294}, 6}));
+    EXPECT_EQ(found.moves[0], (AreaMove{Area{100, 0, 300, 294}, 0, 6, Area{100, 0, 300, 300}}));
     EXPECT_EQ(found.changed, (std::vector<Area>{{100, 294, 300, 6}, {20, 380, 40, 10}}));
     EXPECT_EQ(applied(before, after, found).pixels, after.pixels);
 }
@@ -228,10 +252,107 @@ TEST(ScrollDetectorTest, TheViewerAlwaysEndsWithTheNewDesktop) {
             after.row(static_cast<int>(random() % 400))[random() % 600] ^= 0x10101u;
         const AreaChanges found = area_changes(before, after);
         ASSERT_EQ(applied(before, after, found).pixels, after.pixels) << "round " << round << ", offset " << offset;
+        expect_blocks_hold(found);
         if (scroll && edits == 0 && offset != 0 && std::abs(offset) <= 300 - 2 * kMinMovedRows) {
             EXPECT_EQ(found.moves.size(), 1u) << "round " << round << ", offset " << offset;
         }
     }
+}
+
+// ---- sideways moves ----
+
+// `before` slid sideways: the new picture's column x is the old one's x + dx (content moves left for a positive
+// dx); the columns that come into view new.
+Picture slid(const Picture& before, int dx, std::uint32_t seed) {
+    Picture after = document(before.width, before.height, seed);
+    for (int y = 0; y < before.height; ++y) {
+        for (int x = 0; x < before.width; ++x) {
+            if (x + dx >= 0 && x + dx < before.width) after.row(y)[x] = before.row(y)[x + dx];
+        }
+    }
+    return after;
+}
+
+TEST(ScrollDetectorTest, ABandSlidingLeftIsACopyAndTheStripThatComesIntoView) {
+    const Picture band = document(300, 300, 30);
+    const Picture before = desktop(band, 0x111111);
+    const Picture after = desktop(slid(band, 8, 31), 0x222222);
+    const AreaChanges found = area_changes(before, after);
+    ASSERT_EQ(found.moves.size(), 1u);
+    EXPECT_EQ(found.moves[0], (AreaMove{Area{100, 0, 292, 300}, 8, 0, Area{100, 0, 300, 300}}));
+    EXPECT_EQ(found.changed, (std::vector<Area>{{392, 0, 8, 300}, {20, 380, 40, 10}}));
+    EXPECT_EQ(applied(before, after, found).pixels, after.pixels);
+}
+
+TEST(ScrollDetectorTest, ASheetScrolledRightMovesItsCellsRight) {
+    const Picture sheet = document(300, 300, 32);
+    const Picture before = desktop(sheet, 0x111111);
+    const Picture after = desktop(slid(sheet, -70, 33), 0x111111);
+    const AreaChanges found = area_changes(before, after);
+    ASSERT_EQ(found.moves.size(), 1u);
+    EXPECT_EQ(found.moves[0], (AreaMove{Area{170, 0, 230, 300}, -70, 0, Area{100, 0, 300, 300}}));
+    EXPECT_EQ(found.changed, (std::vector<Area>{{100, 0, 70, 300}}));
+    EXPECT_EQ(applied(before, after, found).pixels, after.pixels);
+}
+
+TEST(ScrollDetectorTest, ARepeatingPatternMovesByTheNearestDistance) {
+    // A pattern repeating every 64 columns slid by 8 also matches 56 columns the other way: the nearer one keeps
+    // more of the picture.
+    Picture pattern = document(64, 300, 34);
+    Picture band{300, 300, std::vector<std::uint32_t>(300u * 300u)};
+    for (int y = 0; y < 300; ++y)
+        for (int x = 0; x < 300; ++x)
+            band.row(y)[x] = pattern.row(y)[x % 64];
+    const Picture before = desktop(band, 0x111111);
+    const Picture after = desktop(slid(band, 8, 35), 0x111111);
+    const AreaChanges found = area_changes(before, after);
+    ASSERT_EQ(found.moves.size(), 1u);
+    EXPECT_EQ(found.moves[0].source_dx, 8);
+    EXPECT_EQ(applied(before, after, found).pixels, after.pixels);
+}
+
+TEST(ScrollDetectorTest, AFlatColourOrANewPictureIsNotAMove) {
+    const Picture before = desktop(document(300, 300, 36), 0x111111);
+    Picture flat = before;
+    for (int y = 0; y < 300; ++y)
+        std::fill_n(flat.row(y) + 100, 300, 0xffffffu);
+    EXPECT_TRUE(area_changes(before, flat).moves.empty());
+    const Picture fresh = desktop(document(300, 300, 37), 0x111111);
+    const AreaChanges found = area_changes(before, fresh);
+    EXPECT_TRUE(found.moves.empty());
+    EXPECT_EQ(applied(before, fresh, found).pixels, fresh.pixels);
+}
+
+TEST(ScrollDetectorTest, TheViewerAlwaysEndsWithTheNewDesktopWhateverSlid) {
+    std::mt19937 random(1203);
+    int expected = 0;
+    for (int round = 0; round < 100; ++round) {
+        const int blank_every = static_cast<int>(random() % 4) + 1;
+        const Picture page =
+            document(300, 300, static_cast<std::uint32_t>(random()), blank_every == 1 ? 0 : blank_every);
+        const int dx = static_cast<int>(random() % 600) - 300;
+        const Picture before = desktop(page, 0x111111);
+        Picture after = desktop(slid(page, dx, static_cast<std::uint32_t>(random())), 0x111111);
+        const int edits = round % 2 == 0 ? 0 : 3;
+        for (int i = 0; i < edits; ++i)
+            after.row(static_cast<int>(random() % 400))[random() % 600] ^= 0x10101u;
+        const AreaChanges found = area_changes(before, after);
+        ASSERT_EQ(applied(before, after, found).pixels, after.pixels) << "round " << round << ", dx " << dx;
+        expect_blocks_hold(found);
+        for (const AreaMove& move : found.moves) {
+            EXPECT_TRUE(move.source_dx == 0 || move.source_dy == 0);
+            EXPECT_GE(move.to.width, kMinScrollWidth);
+            EXPECT_GE(move.to.height, kMinMovedRows);
+        }
+        // The probes sit at a quarter, half and three quarters of the width: one of them is in the part that
+        // moved while the move keeps a third of the window.
+        if (edits == 0 && dx != 0 && std::abs(dx) <= 200) {
+            ++expected;
+            EXPECT_EQ(found.moves.size(), 1u) << "round " << round << ", dx " << dx;
+            if (found.moves.size() == 1) EXPECT_EQ(found.moves[0].source_dx, dx) << "round " << round;
+        }
+    }
+    EXPECT_GT(expected, 25);
 }
 
 }  // namespace
