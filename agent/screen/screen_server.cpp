@@ -655,10 +655,6 @@ void ScreenServer::Impl::send_copies(std::vector<AreaMove>& copies, std::vector<
     std::stable_sort(copies.begin(), copies.end(), [](const AreaMove& a, const AreaMove& b) {
         return std::pair(a.source_dx, a.source_dy) < std::pair(b.source_dx, b.source_dy);
     });
-    auto in_block = [](const Area& area, const Area& block) {
-        return area.x >= block.x && area.y >= block.y && area.x + area.width <= block.x + block.width &&
-               area.y + area.height <= block.y + block.height;
-    };
     std::size_t first = 0;
     while (first < copies.size()) {
         std::size_t end = first + 1;
@@ -675,7 +671,7 @@ void ScreenServer::Impl::send_copies(std::vector<AreaMove>& copies, std::vector<
         const auto theirs = std::stable_partition(changed.begin(), changed.end(), [&](const Area& area) {
             return std::none_of(copies.begin() + static_cast<std::ptrdiff_t>(first),
                                 copies.begin() + static_cast<std::ptrdiff_t>(end),
-                                [&](const AreaMove& copy) { return in_block(area, copy.block); });
+                                [&](const AreaMove& copy) { return copy.block.contains(area); });
         });
         for (auto it = theirs; it != changed.end(); ++it)
             rfbMarkRectAsModified(screen, it->x, it->y, it->x + it->width, it->y + it->height);

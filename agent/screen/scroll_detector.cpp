@@ -307,9 +307,7 @@ std::optional<AreaMove> find_sideways_move(const Pictures& p, const Area& area) 
             std::count_if(probes.begin(), probes.end(), [&](const Probe& o) { return o.dx == probe.dx; });
         if (votes < 2 && probes.size() > 1) continue;
         const bool inside = std::any_of(grown.begin(), grown.end(), [&](const AreaMove& move) {
-            const Area& b = move.to;
-            return move.source_dx == probe.dx && probe.x >= b.x && probe.x < b.x + b.width && probe.y >= b.y &&
-                   probe.y < b.y + b.height;
+            return move.source_dx == probe.dx && move.to.contains(Area{probe.x, probe.y, 1, 1});
         });
         if (inside) continue;
         grown.push_back(AreaMove{grow_sideways_move(p, area, probe.dx, probe.x, probe.y), probe.dx, 0, area});

@@ -51,6 +51,10 @@ struct Area {
     int y = 0;
     int width = 0;
     int height = 0;
+    bool contains(const Area& other) const {
+        return other.x >= x && other.y >= y && other.x + other.width <= x + width &&
+               other.y + other.height <= y + height;
+    }
     friend bool operator==(const Area&, const Area&) = default;
 };
 

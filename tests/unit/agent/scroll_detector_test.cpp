@@ -174,11 +174,6 @@ Picture applied(const Picture& before, const Picture& after, const AreaChanges& 
     return result;
 }
 
-bool inside(const Area& a, const Area& block) {
-    return a.x >= block.x && a.y >= block.y && a.x + a.width <= block.x + block.width &&
-           a.y + a.height <= block.y + block.height;
-}
-
 bool overlap(const Area& a, const Area& b) {
     return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
@@ -187,13 +182,13 @@ bool overlap(const Area& a, const Area& b) {
 // its block, and a changed area lies in one block or in none.
 void expect_blocks_hold(const AreaChanges& found) {
     for (const AreaMove& move : found.moves) {
-        EXPECT_TRUE(inside(move.to, move.block));
+        EXPECT_TRUE(move.block.contains(move.to));
         const Area source{move.to.x + move.source_dx, move.to.y + move.source_dy, move.to.width, move.to.height};
-        EXPECT_TRUE(inside(source, move.block));
+        EXPECT_TRUE(move.block.contains(source));
     }
     for (const Area& area : found.changed) {
         for (const AreaMove& move : found.moves)
-            EXPECT_TRUE(inside(area, move.block) || !overlap(area, move.block));
+            EXPECT_TRUE(move.block.contains(area) || !overlap(area, move.block));
     }
 }
 
