@@ -344,7 +344,9 @@ TEST(ScrollDetectorTest, TheViewerAlwaysEndsWithTheNewDesktopWhateverSlid) {
         if (edits == 0 && dx != 0 && std::abs(dx) <= 200) {
             ++expected;
             EXPECT_EQ(found.moves.size(), 1u) << "round " << round << ", dx " << dx;
-            if (found.moves.size() == 1) EXPECT_EQ(found.moves[0].source_dx, dx) << "round " << round;
+            if (found.moves.size() == 1) {
+                EXPECT_EQ(found.moves[0].source_dx, dx) << "round " << round;
+            }
         }
     }
     EXPECT_GT(expected, 25);
