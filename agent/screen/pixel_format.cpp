@@ -81,4 +81,11 @@ void PixelConverter::convert_image(const XImage& image, std::uint32_t* out, std:
     }
 }
 
+FrameLayout frame_layout(const Visual* visual) {
+    const machine::ChannelMask red(visual->red_mask), green(visual->green_mask), blue(visual->blue_mask);
+    if (red.bits == 8 && green.bits == 8 && blue.bits == 8) return FrameLayout{red.shift, green.shift, blue.shift};
+    if constexpr (std::endian::native == std::endian::little) return FrameLayout{0, 8, 16};
+    return FrameLayout{24, 16, 8};
+}
+
 }  // namespace lifeline::agent::screen

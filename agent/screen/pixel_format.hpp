@@ -17,6 +17,11 @@ struct FrameLayout {
     int blue_shift = 16;
 };
 
+// Where each channel goes in the framebuffer's 32-bit pixels: where the X visual has it when its channels are
+// 8 bits wide (the usual 24- and 32-bit visuals), so that a grab is a plain copy and libvncserver converts only
+// the pixels it sends to the viewer's format; otherwise where rfbGetScreen with 8 bits per sample puts them.
+FrameLayout frame_layout(const Visual* visual);
+
 class PixelConverter {
 public:
     // The masks are the visual's (or the XImage's) red/green/blue masks.

@@ -4,7 +4,8 @@
 
 #include "agent/machine/x_channel.hpp"
 #include "agent/machine/xlib_setup.hpp"
-#include "agent/screen/scroll_detector.hpp"
+#include "agent/screen/frame_updates.hpp"
+#include "agent/screen/rfb_glue.hpp"
 #include "agent/screen/x11_capture.hpp"
 #include "agent/screen/x11_clipboard.hpp"
 #include "agent/screen/x11_handles.hpp"
@@ -24,11 +25,8 @@ extern "C" {  // the region header, unlike rfb.h, does not say so itself
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cerrno>
 #include <chrono>
-#include <cstdarg>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -47,82 +45,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPointerInterval = std::chrono::milliseconds(15);
 // How long libvncserver may block on a viewer that neither reads nor finishes a message.
 constexpr int kClientWaitMs = 20000;
-// Larger cursors are not forwarded (XFixes hands out at most a few hundred pixels square).
-constexpr int kMaxCursorSide = 512;
 
 core::Error unavailable(std::string message) { return core::make_error(core::Errc::unavailable, std::move(message)); }
-
-// libvncserver's log lines, to spdlog. Its errors are mostly the reason a viewer went away, so the
-// loop thread keeps the last one to report it.
-thread_local std::string t_last_rfb_error;
-
-[[gnu::format(printf, 1, 0)]] std::string format_rfb(const char* format, va_list args) {
-    char buffer[512];
-    const int length = std::vsnprintf(buffer, sizeof buffer, format, args);
-    if (length < 0) return {};
-    std::string text(buffer, std::min<std::size_t>(static_cast<std::size_t>(length), sizeof buffer - 1));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-        text.pop_back();
-    return text;
-}
-
-[[gnu::format(printf, 1, 2)]] void log_rfb(const char* format, ...) {
-    try {
-        va_list args;
-        va_start(args, format);
-        const std::string text = format_rfb(format, args);
-        va_end(args);
-        spdlog::debug("agent: screen: libvncserver: {}", text);
-    } catch (...) {  // nothing may escape into C
-    }
-}
-
-[[gnu::format(printf, 1, 2)]] void err_rfb(const char* format, ...) {
-    try {
-        va_list args;
-        va_start(args, format);
-        std::string text = format_rfb(format, args);
-        va_end(args);
-        // rfbNewClient tries TCP_NODELAY on every socket; ours is a socketpair, so that always fails.
-        if (text.find("TCP_NODELAY") != std::string::npos) {
-            spdlog::debug("agent: screen: libvncserver: {}", text);
-            return;
-        }
-        spdlog::info("agent: screen: libvncserver: {}", text);
-        t_last_rfb_error = std::move(text);
-    } catch (...) {
-    }
-}
-
-// Xlib's default I/O error handler exit()s before a display's exit handler gets a say. This one only
-// logs, so that each display's exit handler decides: ours ends the session, the default still exits.
-int log_x_io_error(Display* display) {
-    try {
-        spdlog::warn("agent: screen: lost the connection to X display {}", DisplayString(display));
-    } catch (...) {
-    }
-    return 0;
-}
-
-// Process-wide hooks, installed once: libvncserver's log and Xlib's I/O error handler.
-void install_process_hooks() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        rfbLog = &log_rfb;
-        rfbErr = &err_rfb;
-        ::XSetIOErrorHandler(&log_x_io_error);
-    });
-}
-
-// Where each channel goes in the framebuffer's 32-bit pixels: where the X visual has it when its channels are
-// 8 bits wide (the usual 24- and 32-bit visuals), so that a grab is a plain copy and libvncserver converts only
-// the pixels it sends to the viewer's format; otherwise where rfbGetScreen with 8 bits per sample puts them.
-FrameLayout frame_layout(const Visual* visual) {
-    const machine::ChannelMask red(visual->red_mask), green(visual->green_mask), blue(visual->blue_mask);
-    if (red.bits == 8 && green.bits == 8 && blue.bits == 8) return FrameLayout{red.shift, green.shift, blue.shift};
-    if constexpr (std::endian::native == std::endian::little) return FrameLayout{0, 8, 16};
-    return FrameLayout{24, 16, 8};
-}
 
 void close_fd(int& fd) {
     if (fd >= 0) ::close(fd);
@@ -139,8 +63,8 @@ struct ScreenServer::Impl {
     std::unique_ptr<X11Clipboard> clipboard;
     rfbScreenInfoPtr screen = nullptr;
     std::vector<std::uint32_t> framebuffer;
-    FrameLayout layout;                      // the framebuffer's pixels, libvncserver's server format
-    std::vector<std::uint32_t> before_grab;  // a damaged rectangle as it was, to see what really changed
+    FrameLayout layout;  // the framebuffer's pixels, libvncserver's server format
+    DamageGrabber grabber;
     int wake_fd = -1;
     std::thread loop;
 
@@ -198,7 +122,6 @@ struct ScreenServer::Impl {
     void refresh();
     bool viewer_waits() const;
     void grab_changes();
-    void send_copies(std::vector<AreaMove>& copies, std::vector<Area>& changed);
     void accept_client(int fd);
     void resize_framebuffer();
     void apply_layout();
@@ -500,7 +423,7 @@ void ScreenServer::Impl::release_x() {
 }
 
 bool ScreenServer::Impl::iterate() {
-    t_last_rfb_error.clear();
+    last_rfb_error().clear();
     if (x_lost && fatal_reason.empty()) fatal_reason = "the X display connection was lost";
     if (!fatal_reason.empty()) {
         std::lock_guard lock(state_mutex);
@@ -528,7 +451,7 @@ bool ScreenServer::Impl::iterate() {
     }
     if (fatal_reason.empty()) refresh();
     if (client != nullptr) {
-        t_last_rfb_error.clear();
+        last_rfb_error().clear();
         rfbProcessEvents(screen, 0);
         publish_stats();
     }
@@ -583,6 +506,16 @@ void ScreenServer::Impl::handle_x_events() {
     }
 }
 
+void ScreenServer::Impl::set_cursor(const CursorImage& image) {
+    if (rfbCursor* cursor = make_rfb_cursor(image, layout)) rfbSetCursor(screen, cursor);  // frees the previous one
+}
+
+void ScreenServer::Impl::grab_changes() {
+    FrameChanges changes = grabber.grab(*capture, framebuffer.data(), static_cast<std::size_t>(width.load()),
+                                        client->useCopyRect != FALSE);
+    queue_frame_changes(client, std::move(changes));
+}
+
 void ScreenServer::Impl::refresh() {
     if (capture->screen_changed() && capture->update_area()) resize_framebuffer();
     if (client == nullptr) {
@@ -607,85 +540,6 @@ bool ScreenServer::Impl::viewer_waits() const {
     return client != nullptr && client->sock != RFB_INVALID_SOCKET && sraRgnEmpty(client->requestedRegion) == FALSE;
 }
 
-void ScreenServer::Impl::grab_changes() {
-    // Damage says where the picture was drawn, not that it changed: rows drawn the same are not sent again, and
-    // blocks that are the old picture moved (up, down or sideways) go as a CopyRect when the viewer takes it.
-    const bool moves = client->useCopyRect != FALSE;
-    const auto stride = static_cast<std::size_t>(width.load());
-    std::vector<AreaMove> copies;  // in screen coordinates, as the changes below
-    std::vector<Area> changed;
-    for (const Rect& rect : capture->take_damage()) {
-        std::uint32_t* const top_left =
-            framebuffer.data() + static_cast<std::size_t>(rect.y) * stride + static_cast<std::size_t>(rect.x);
-        const auto rect_width = static_cast<std::size_t>(rect.width);
-        if (rect.width < kMinScrollWidth || rect.height < kMinScrollHeight) {
-            capture->grab(rect, framebuffer.data());
-            changed.push_back(Area{rect.x, rect.y, rect.width, rect.height});
-            continue;
-        }
-        before_grab.resize(rect_width * static_cast<std::size_t>(rect.height));
-        for (int y = 0; y < rect.height; ++y) {
-            std::memcpy(before_grab.data() + static_cast<std::size_t>(y) * rect_width,
-                        top_left + static_cast<std::size_t>(y) * stride, rect_width * sizeof(std::uint32_t));
-        }
-        capture->grab(rect, framebuffer.data());
-        const AreaChanges found =
-            find_changes(before_grab.data(), rect_width, top_left, stride, rect.width, rect.height, moves);
-        for (AreaMove move : found.moves) {
-            move.to.x += rect.x;
-            move.to.y += rect.y;
-            move.block.x += rect.x;
-            move.block.y += rect.y;
-            copies.push_back(move);
-        }
-        for (const Area& area : found.changed)
-            changed.push_back(Area{rect.x + area.x, rect.y + area.y, area.width, area.height});
-    }
-    send_copies(copies, changed);
-    for (const Area& area : changed)
-        rfbMarkRectAsModified(screen, area.x, area.y, area.x + area.width, area.y + area.height);
-}
-
-void ScreenServer::Impl::send_copies(std::vector<AreaMove>& copies, std::vector<Area>& changed) {
-    // An update carries copies by one distance only: libvncserver keeps one pending copy, and a copy by another
-    // distance turns it into pixels to send. So each distance but the last goes out at once in an update of its
-    // own, with the changed pixels of its blocks (libvncserver sends the copies first, so they read the old
-    // picture, and the viewer never shows a copy without the strip that came into view with it). The last
-    // distance travels with the rest. Blocks do not overlap: no copy reads what another one wrote.
-    std::stable_sort(copies.begin(), copies.end(), [](const AreaMove& a, const AreaMove& b) {
-        return std::pair(a.source_dx, a.source_dy) < std::pair(b.source_dx, b.source_dy);
-    });
-    std::size_t first = 0;
-    while (first < copies.size()) {
-        std::size_t end = first + 1;
-        while (end < copies.size() && copies[end].source_dx == copies[first].source_dx &&
-               copies[end].source_dy == copies[first].source_dy) {
-            ++end;
-        }
-        for (std::size_t i = first; i < end; ++i) {
-            const Area& to = copies[i].to;
-            rfbScheduleCopyRect(screen, to.x, to.y, to.x + to.width, to.y + to.height, -copies[i].source_dx,
-                                -copies[i].source_dy);
-        }
-        if (end == copies.size() || client->sock == RFB_INVALID_SOCKET) break;
-        const auto theirs = std::stable_partition(changed.begin(), changed.end(), [&](const Area& area) {
-            return std::none_of(copies.begin() + static_cast<std::ptrdiff_t>(first),
-                                copies.begin() + static_cast<std::ptrdiff_t>(end),
-                                [&](const AreaMove& copy) { return copy.block.contains(area); });
-        });
-        for (auto it = theirs; it != changed.end(); ++it)
-            rfbMarkRectAsModified(screen, it->x, it->y, it->x + it->width, it->y + it->height);
-        changed.erase(theirs, changed.end());
-        // The viewer asked for one update and gets more: it asks again after each, and what it asked for holds
-        // for the next one too.
-        sraRegionPtr asked = sraRgnCreateRgn(client->requestedRegion);
-        rfbSendFramebufferUpdate(client, client->modifiedRegion);
-        sraRgnOr(client->requestedRegion, asked);
-        sraRgnDestroy(asked);
-        first = end;
-    }
-}
-
 void ScreenServer::Impl::accept_client(int fd) {
     // The viewer starts from the screen as it is now, with the current cursor where the pointer is.
     capture->grab_all(framebuffer.data());
@@ -694,11 +548,11 @@ void ScreenServer::Impl::accept_client(int fd) {
     (void)clipboard->take_local_text();  // from before this viewer: not theirs
 
     close_reason.clear();
-    t_last_rfb_error.clear();
+    last_rfb_error().clear();
     rfbClientPtr cl = rfbNewClient(screen, fd);  // sends the protocol version; closes fd on failure
     if (cl == nullptr) {
-        finish_client(t_last_rfb_error.empty() ? std::string("the RFB connection could not be set up")
-                                               : "the RFB connection could not be set up: " + t_last_rfb_error);
+        finish_client(last_rfb_error().empty() ? std::string("the RFB connection could not be set up")
+                                               : "the RFB connection could not be set up: " + last_rfb_error());
         return;
     }
     cl->clientGoneHook = &Impl::on_client_gone;
@@ -730,53 +584,6 @@ void ScreenServer::Impl::apply_layout() {
     format.blueShift = static_cast<std::uint8_t>(layout.blue_shift);
     // A viewer's conversion was set up for the format it met.
     if (changed && client != nullptr) screen->setTranslateFunction(client);
-}
-
-void ScreenServer::Impl::set_cursor(const CursorImage& image) {
-    if (image.width <= 0 || image.height <= 0 || image.width > kMaxCursorSide || image.height > kMaxCursorSide) return;
-    const auto w = static_cast<std::size_t>(image.width);
-    const auto h = static_cast<std::size_t>(image.height);
-    const std::size_t mask_stride = (w + 7) / 8;
-    // libvncserver frees what it is told to with free(), the cursor itself included.
-    auto* cursor = static_cast<rfbCursor*>(std::calloc(1, sizeof(rfbCursor)));
-    auto* rich = static_cast<unsigned char*>(std::calloc(w * h, 4));
-    auto* alpha = static_cast<unsigned char*>(std::calloc(w * h, 1));
-    auto* mask = static_cast<unsigned char*>(std::calloc(mask_stride * h, 1));
-    if (cursor == nullptr || rich == nullptr || alpha == nullptr || mask == nullptr) {
-        std::free(cursor);
-        std::free(rich);
-        std::free(alpha);
-        std::free(mask);
-        return;
-    }
-    for (std::size_t y = 0; y < h; ++y) {
-        for (std::size_t x = 0; x < w; ++x) {
-            const std::size_t i = y * w + x;
-            const std::uint32_t argb = image.argb[i];
-            const std::uint32_t a = argb >> 24;
-            const std::uint32_t pixel = (((argb >> 16) & 0xff) << layout.red_shift) |
-                                        (((argb >> 8) & 0xff) << layout.green_shift) |
-                                        ((argb & 0xff) << layout.blue_shift);
-            std::memcpy(rich + i * 4, &pixel, 4);
-            alpha[i] = static_cast<unsigned char>(a);
-            // Viewers that take a cursor shape get a 1-bit mask: half-transparent counts as there.
-            if (a >= 0x80) mask[y * mask_stride + x / 8] |= static_cast<unsigned char>(0x80 >> (x % 8));
-        }
-    }
-    cursor->width = static_cast<unsigned short>(w);
-    cursor->height = static_cast<unsigned short>(h);
-    cursor->xhot = static_cast<unsigned short>(std::clamp(image.xhot, 0, image.width - 1));
-    cursor->yhot = static_cast<unsigned short>(std::clamp(image.yhot, 0, image.height - 1));
-    cursor->richSource = rich;
-    cursor->alphaSource = alpha;
-    cursor->alphaPreMultiplied = TRUE;  // XFixes hands out premultiplied ARGB
-    cursor->mask = mask;
-    cursor->source = nullptr;  // made from richSource when a viewer wants an X-style cursor
-    cursor->cleanup = TRUE;
-    cursor->cleanupRichSource = TRUE;
-    cursor->cleanupMask = TRUE;
-    cursor->cleanupSource = TRUE;
-    rfbSetCursor(screen, cursor);  // frees the previous one
 }
 
 void ScreenServer::Impl::follow_pointer(bool force) {
@@ -844,9 +651,9 @@ void ScreenServer::Impl::client_gone(rfbClientPtr cl) {
     if (reason.empty() && stopping_now) reason = "stopped by the agent";
     if (reason.empty()) {
         // A viewer that hangs up while an update is on its way shows as a failed write.
-        const bool hung_up = t_last_rfb_error.empty() || t_last_rfb_error.find("Broken pipe") != std::string::npos ||
-                             t_last_rfb_error.find("Connection reset") != std::string::npos;
-        reason = hung_up ? std::string("closed by the viewer") : "connection error: " + t_last_rfb_error;
+        const bool hung_up = last_rfb_error().empty() || last_rfb_error().find("Broken pipe") != std::string::npos ||
+                             last_rfb_error().find("Connection reset") != std::string::npos;
+        reason = hung_up ? std::string("closed by the viewer") : "connection error: " + last_rfb_error();
     }
     close_reason.clear();
     finish_client(reason);

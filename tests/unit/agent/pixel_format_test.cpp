@@ -71,5 +71,27 @@ TEST(PixelConverterTest, SixteenBitPixelsAreWidenedToEightBitsAChannel) {
     EXPECT_EQ(out, (std::vector<std::uint32_t>{0xffffff, 0x0000ff, 0x00ff00, 0xff0000}));
 }
 
+TEST(FrameLayoutTest, EightBitChannelsStayWhereTheVisualHasThem) {
+    Visual bgr{};  // the usual 24-bit TrueColor visual
+    bgr.red_mask = 0xff0000;
+    bgr.green_mask = 0x00ff00;
+    bgr.blue_mask = 0x0000ff;
+    const FrameLayout same = frame_layout(&bgr);
+    EXPECT_EQ(same.red_shift, 16);
+    EXPECT_EQ(same.green_shift, 8);
+    EXPECT_EQ(same.blue_shift, 0);
+
+    Visual rgb565{};  // narrower channels: libvncserver's own layout, the grab converts
+    rgb565.red_mask = 0xf800;
+    rgb565.green_mask = 0x07e0;
+    rgb565.blue_mask = 0x001f;
+    const FrameLayout own = frame_layout(&rgb565);
+    if constexpr (std::endian::native == std::endian::little) {
+        EXPECT_EQ(own.red_shift, 0);
+        EXPECT_EQ(own.green_shift, 8);
+        EXPECT_EQ(own.blue_shift, 16);
+    }
+}
+
 }  // namespace
 }  // namespace lifeline::agent::screen
