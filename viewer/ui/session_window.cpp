@@ -158,6 +158,8 @@ SessionWindow::~SessionWindow() {
 
 bool SessionWindow::connected() const { return session_ && !session_->closed(); }
 
+std::uint64_t SessionWindow::updates_received() const { return session_ ? session_->rfb().updates() : 0; }
+
 void SessionWindow::start() {
     view_only_->setEnabled(false);
     quality_->setEnabled(false);

@@ -9,6 +9,7 @@
 
 #include <QMainWindow>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -43,7 +44,8 @@ public:
     const QString& ticket() const { return ticket_; }
     const QString& session_id() const { return session_id_; }
     bool connected() const;
-    bool over() const { return over_; }  // ended, denied or failed: nothing more will happen here
+    bool over() const { return over_; }      // ended, denied or failed: nothing more will happen here
+    std::uint64_t updates_received() const;  // complete framebuffer updates of this session
     RemoteView* remote_view() const { return view_; }
     QLabel* state_label() const { return state_; }
     QLabel* figures_label() const { return figures_; }

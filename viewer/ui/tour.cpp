@@ -25,6 +25,8 @@
 #include <QToolButton>
 #include <QTreeWidget>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 
@@ -106,10 +108,12 @@ private:
         shot(*session, "05-waiting-for-consent");
 
         step(tr("Waiting for the user's consent (session %1)").arg(result_.session_id));
-        wait_for([&] { return !session->remote_view()->image().isNull() || session->over(); }, options_.consent_timeout,
+        // A whole update, not just the framebuffer's size: the view shows black from the size until then.
+        wait_for([&] { return session->updates_received() > 0 || session->over(); }, options_.consent_timeout,
                  tr("the user's consent and the first picture"));
         if (session->over()) fail(tr("no remote screen: %1").arg(session->state_label()->text()));
-        linger(options_.picture_settles);
+        session->remote_view()->mark_dirty();  // the view copies the framebuffer once more, after that update
+        linger(std::max<std::chrono::milliseconds>(options_.picture_settles, 100ms));
 
         step(tr("Chatting with the user"));
         auto* input = required<QLineEdit>(*session, "session-chat-input");
