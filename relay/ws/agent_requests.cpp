@@ -127,7 +127,21 @@ asio::awaitable<v1::RelayToAgent> AgentRequests::user_reply(AgentCaller caller, 
         if (ticket->status() == v1::Ticket::CLOSED) {
             return core::make_error(core::Errc::conflict, "ticket " + number + " is closed");
         }
-        return api_.tickets.add_comment(number, machine_reply_author(*ticket), reply.body(), false, now);
+        const std::string author = machine_reply_author(*ticket);
+        auto comment = api_.tickets.add_comment(number, author, reply.body(), false, now);
+        if (!comment || ticket->status() != v1::Ticket::PENDING) return comment;
+        // Pending waits on the user; the user's answer puts the ticket back in the technician's work.
+        const store::TicketMutation reopen = [](v1::Ticket& t,
+                                                std::vector<store::TicketEventDraft>& events) -> core::Result<void> {
+            if (t.status() != v1::Ticket::PENDING) return {};  // someone moved it meanwhile
+            events.push_back({"status", "pending", "open", "the user replied"});
+            t.set_status(v1::Ticket::OPEN);
+            return {};
+        };
+        if (auto reopened = api_.tickets.modify_ticket(number, author, now, reopen); !reopened) {
+            spdlog::warn("tickets: {} stays pending after the user's reply: {}", number, reopened.error().message);
+        }
+        return comment;
     });
     if (!stored) co_return request_refused(stored.error(), reply.request_id());
     spdlog::info("tickets: device={} replied on {} ({} bytes)", device_id, number, reply.body().size());

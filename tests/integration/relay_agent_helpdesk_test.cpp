@@ -194,6 +194,34 @@ TEST_F(AgentHelpdeskTest, the_user_replies_as_the_requester_from_the_machine_but
     EXPECT_EQ(comments.comments_size(), 1);
 }
 
+TEST_F(AgentHelpdeskTest, the_users_reply_puts_a_pending_ticket_back_to_open) {
+    auto m = machine("pending");
+    set_status(m.ticket, "PENDING");
+    ASSERT_TRUE(next_update(m));
+    auto done = ask(m, reply(1, m.ticket, "Here is the error text you asked for."));
+    ASSERT_TRUE(done.has_done()) << done.DebugString();
+    v1::Ticket ticket;
+    from_json(tina_->call("GET", "/api/v1/tickets/" + m.ticket).body, ticket);
+    EXPECT_EQ(ticket.status(), v1::Ticket::OPEN);
+    v1::TicketHistory history;
+    from_json(tina_->call("GET", "/api/v1/tickets/" + m.ticket + "/history").body, history);
+    ASSERT_GT(history.events_size(), 0);
+    const auto& last = history.events(history.events_size() - 1);
+    EXPECT_EQ(last.action(), "status") << history.DebugString();
+    EXPECT_EQ(last.from(), "pending");
+    EXPECT_EQ(last.to(), "open");
+    EXPECT_EQ(last.actor(), "mia (from pc-pending)");
+
+    // An open ticket stays as it is: a reply changes no status but pending.
+    auto more = ask(m, reply(2, m.ticket, "And it happened again."));
+    ASSERT_TRUE(more.has_done()) << more.DebugString();
+    from_json(tina_->call("GET", "/api/v1/tickets/" + m.ticket + "/history").body, history);
+    int status_changes = 0;
+    for (const auto& event : history.events())
+        status_changes += event.action() == "status" ? 1 : 0;
+    EXPECT_EQ(status_changes, 2) << history.DebugString();  // to pending, and back
+}
+
 TEST_F(AgentHelpdeskTest, a_resolved_ticket_is_rated_from_its_machine_and_the_rating_is_on_the_ticket) {
     auto m = machine("rate");
     expect_refused(ask(m, rate(1, m.ticket, 5, "")), 1, "conflict");  // not solved yet
