@@ -651,9 +651,10 @@ void ScreenServer::Impl::client_gone(rfbClientPtr cl) {
     if (reason.empty() && stopping_now) reason = "stopped by the agent";
     if (reason.empty()) {
         // A viewer that hangs up while an update is on its way shows as a failed write.
-        const bool hung_up = last_rfb_error().empty() || last_rfb_error().find("Broken pipe") != std::string::npos ||
-                             last_rfb_error().find("Connection reset") != std::string::npos;
-        reason = hung_up ? std::string("closed by the viewer") : "connection error: " + last_rfb_error();
+        const std::string& error = last_rfb_error();
+        const bool hung_up = error.empty() || error.find("Broken pipe") != std::string::npos ||
+                             error.find("Connection reset") != std::string::npos;
+        reason = hung_up ? std::string("closed by the viewer") : "connection error: " + error;
     }
     close_reason.clear();
     finish_client(reason);

@@ -3,6 +3,7 @@
 #include "relay/ws/agent_requests.hpp"
 
 #include "relay/helpdesk/knowledge.hpp"
+#include "relay/helpdesk/ticket_rules.hpp"
 #include "relay/store/kb_store.hpp"
 #include "relay/ws/device_updates.hpp"
 
@@ -134,7 +135,8 @@ asio::awaitable<v1::RelayToAgent> AgentRequests::user_reply(AgentCaller caller, 
         const store::TicketMutation reopen = [](v1::Ticket& t,
                                                 std::vector<store::TicketEventDraft>& events) -> core::Result<void> {
             if (t.status() != v1::Ticket::PENDING) return {};  // someone moved it meanwhile
-            events.push_back({"status", "pending", "open", "the user replied"});
+            events.push_back({"status", std::string(helpdesk::status_name(v1::Ticket::PENDING)),
+                              std::string(helpdesk::status_name(v1::Ticket::OPEN)), "the user replied"});
             t.set_status(v1::Ticket::OPEN);
             return {};
         };
