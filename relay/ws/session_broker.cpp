@@ -9,6 +9,7 @@
 #include "shared/core/ids.hpp"
 #include "shared/core/text.hpp"
 #include "shared/net/awaitable.hpp"
+#include "shared/net/tls_socket_stream.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -33,7 +34,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using google::protobuf::util::TimeUtil;
-using WsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+// Session sockets carry bulk screen bytes: past the upgrade they run on TlsSocketStream, not asio's SSL stream.
+using WsStream = websocket::stream<net::TlsSocketStream>;
 using net::kTuple;
 
 // A consented session whose sockets are connecting or connected.
@@ -87,8 +89,8 @@ bool valid_session_id(std::string_view id) {
 void close_socket(const std::shared_ptr<WsStream>& ws) {
     if (!ws) return;
     beast::error_code ignored;
-    beast::get_lowest_layer(*ws).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(*ws).socket().close(ignored);
+    ws->next_layer().next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    ws->next_layer().next_layer().close(ignored);
 }
 
 }  // namespace
@@ -448,7 +450,7 @@ asio::awaitable<void> SessionBroker::accept(beast::ssl_stream<beast::tcp_stream>
         co_return;
     }
 
-    auto ws = std::make_shared<WsStream>(std::move(stream));
+    auto ws = std::make_shared<WsStream>(net::TlsSocketStream::adopt(std::move(stream)));
     // The broker keeps its own idle watch; a socket may be driven from its partner's strand, so no
     // timer of the stream's own may run once it is paired.
     ws->set_option(websocket::stream_base::timeout{options_.handshake_timeout, websocket::stream_base::none(), false});

@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 constexpr const char* kSmtpPassword = "smtp-password-7f3a";
 constexpr auto kMailTimeout = 30s;
 
-SmtpSinkOptions sink_options(const TestMailPki& pki) {
+SmtpSinkOptions sink_options(const TestPki& pki) {
     SmtpSinkOptions o;
     o.certificate_chain_file = pki.chain_file;
     o.private_key_file = pki.key_file;
@@ -105,7 +105,7 @@ protected:
         return false;
     }
 
-    TestMailPki pki_;
+    TestPki pki_;
     SmtpSink sink_{sink_options(pki_)};
     RelayProcess relay_;
     std::optional<ApiClient> admin_;

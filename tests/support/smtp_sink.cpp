@@ -128,8 +128,8 @@ std::string SinkMessage::body() const {
     return blank == std::string::npos ? std::string() : data.substr(blank + 4);
 }
 
-TestMailPki::TestMailPki() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "lifeline-mail-pki-XXXXXX").string();
+TestPki::TestPki() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "lifeline-test-pki-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("test: mkdtemp failed");
     dir_ = pattern;
     auto ca = net::create_ca("Lifeline test mail CA");
@@ -142,7 +142,7 @@ TestMailPki::TestMailPki() {
     write_text_file(key_file, server.private_key_pem);
 }
 
-TestMailPki::~TestMailPki() {
+TestPki::~TestPki() {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
 }

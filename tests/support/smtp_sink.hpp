@@ -49,12 +49,12 @@ struct SmtpSinkOptions {
 };
 
 // A CA and a certificate for 127.0.0.1 and localhost signed by it, in a temporary directory.
-class TestMailPki {
+class TestPki {
 public:
-    TestMailPki();
-    ~TestMailPki();
-    TestMailPki(const TestMailPki&) = delete;
-    TestMailPki& operator=(const TestMailPki&) = delete;
+    TestPki();
+    ~TestPki();
+    TestPki(const TestPki&) = delete;
+    TestPki& operator=(const TestPki&) = delete;
     std::string ca_file;     // the CA the client must trust
     std::string chain_file;  // server certificate + CA
     std::string key_file;

@@ -13,7 +13,7 @@ namespace {
 using testing::SinkFault;
 using testing::SmtpSink;
 using testing::SmtpSinkOptions;
-using testing::TestMailPki;
+using testing::TestPki;
 
 MailMessage mail(const std::string& subject = "[LL-000001] Printer jams", const std::string& body = "Hello\n") {
     return {"helpdesk@example.org",          "Lifeline helpdesk", "user@example.org", subject, body, {},
@@ -31,7 +31,7 @@ SmtpSettings settings_for(const SmtpSink& sink, SmtpSecurity security, const std
     return s;
 }
 
-SmtpSinkOptions tls_sink(const TestMailPki& pki) {
+SmtpSinkOptions tls_sink(const TestPki& pki) {
     SmtpSinkOptions o;
     o.certificate_chain_file = pki.chain_file;
     o.private_key_file = pki.key_file;
@@ -93,7 +93,7 @@ TEST(SmtpClient, non_ascii_text_goes_8bit_when_offered_and_quoted_printable_when
 }
 
 TEST(SmtpClient, starttls_verifies_the_server_against_the_configured_ca) {
-    TestMailPki pki;
+    TestPki pki;
     SmtpSink sink(tls_sink(pki));
     SmtpClient client(settings_for(sink, SmtpSecurity::starttls, pki.ca_file));
     auto delivery = client.send(mail());
@@ -102,8 +102,8 @@ TEST(SmtpClient, starttls_verifies_the_server_against_the_configured_ca) {
 }
 
 TEST(SmtpClient, a_server_certificate_from_another_ca_is_refused_before_any_mail_is_sent) {
-    TestMailPki pki;
-    TestMailPki other;
+    TestPki pki;
+    TestPki other;
     SmtpSink sink(tls_sink(pki));
     SmtpClient client(settings_for(sink, SmtpSecurity::starttls, other.ca_file));
     auto delivery = client.send(mail());
@@ -123,7 +123,7 @@ TEST(SmtpClient, starttls_that_the_server_does_not_offer_is_not_skipped) {
 }
 
 TEST(SmtpClient, implicit_tls_from_the_first_byte) {
-    TestMailPki pki;
+    TestPki pki;
     auto options = tls_sink(pki);
     options.implicit_tls = true;
     SmtpSink sink(options);
@@ -134,7 +134,7 @@ TEST(SmtpClient, implicit_tls_from_the_first_byte) {
 }
 
 TEST(SmtpClient, auth_plain_over_tls) {
-    TestMailPki pki;
+    TestPki pki;
     auto options = tls_sink(pki);
     options.username = "relay";
     options.password = "s3cret pass";
