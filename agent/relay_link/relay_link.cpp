@@ -16,9 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include <deque>
 
@@ -33,7 +31,7 @@ constexpr std::size_t kMaxFrame = 1 << 20;
 struct RelayLink::Connection {
     Connection(const asio::any_io_executor& executor, asio::ssl::context& tls)
         : ws(executor, tls), wake(executor), heartbeat(executor) {}
-    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
+    net::WsStream ws;
     std::deque<std::string> outbox;
     asio::steady_timer wake;  // the writer sleeps on it while the outbox is empty
     asio::steady_timer heartbeat;
@@ -45,7 +43,7 @@ struct RelayLink::Connection {
         wake.cancel();
         heartbeat.cancel();
         beast::error_code ignored;
-        beast::get_lowest_layer(ws).socket().close(ignored);
+        beast::get_lowest_layer(ws).close(ignored);
     }
 };
 

@@ -13,7 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -71,7 +70,7 @@ void RemoteSession::stop(const std::string& reason, const std::string& close_rea
 
 void RemoteSession::close_sockets() {
     beast::error_code ignored;
-    if (ws_) beast::get_lowest_layer(*ws_).socket().close(ignored);
+    if (ws_) beast::get_lowest_layer(*ws_).close(ignored);
     if (local_) local_->close(ignored);
 }
 

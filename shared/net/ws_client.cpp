@@ -5,10 +5,11 @@
 #include "shared/net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 namespace lifeline::net {
 
@@ -33,15 +34,26 @@ asio::awaitable<std::optional<WsConnectError>> connect_websocket(WsStream& strea
     auto [resolve_error, endpoints] = co_await resolver.async_resolve(target.host, std::to_string(target.port), kTuple);
     if (resolve_error) co_return fail(Kind::network, "cannot resolve " + target.host + ": " + resolve_error.message());
 
-    auto& transport = beast::get_lowest_layer(*ws);
-    transport.expires_after(target.timeout);
-    auto [connect_error, endpoint] = co_await transport.async_connect(endpoints, kTuple);
+    // The socket closes when a step outlasts its timeout, which ends that step with an error.
+    auto& socket = ws->next_layer().next_layer();
+    asio::steady_timer deadline(stream.get_executor());
+    const auto arm = [&] {
+        deadline.expires_after(target.timeout);
+        deadline.async_wait([&socket](const beast::error_code& error) {
+            beast::error_code ignored;
+            if (!error) socket.close(ignored);
+        });
+    };
+    arm();
+    auto [connect_error, endpoint] = co_await asio::async_connect(socket, endpoints, kTuple);
     if (connect_error) co_return fail(Kind::network, "cannot connect to " + where + ": " + connect_error.message());
-    transport.socket().set_option(asio::ip::tcp::no_delay(true));
+    socket.set_option(asio::ip::tcp::no_delay(true));
 
     set_verify_host(ws->next_layer().native_handle(), target.host);
-    transport.expires_after(target.timeout);
-    auto [tls_error] = co_await ws->next_layer().async_handshake(asio::ssl::stream_base::client, kTuple);
+    deadline.cancel();
+    arm();
+    auto [tls_error] = co_await ws->next_layer().async_handshake(kTuple);
+    deadline.cancel();
     if (tls_error) {
         if (is_certificate_rejection(tls_error)) {
             co_return fail(Kind::certificate, "the relay at " + where +
@@ -50,7 +62,6 @@ asio::awaitable<std::optional<WsConnectError>> connect_websocket(WsStream& strea
         }
         co_return fail(Kind::network, "TLS handshake with " + where + " failed: " + tls_error.message());
     }
-    transport.expires_never();
 
     ws->set_option(websocket::stream_base::timeout{target.timeout, websocket::stream_base::none(), false});
     ws->set_option(websocket::stream_base::decorator(

@@ -6,8 +6,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include "shared/net/tls_socket_stream.hpp"
+
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
@@ -17,7 +17,7 @@
 
 namespace lifeline::net {
 
-using WsStream = boost::beast::websocket::stream<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+using WsStream = boost::beast::websocket::stream<TlsSocketStream>;
 
 struct WsTarget {
     std::string host;  // a DNS name or an IP literal (no brackets)

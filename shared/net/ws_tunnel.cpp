@@ -9,7 +9,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include "shared/net/awaitable.hpp"
 
 #include <array>
@@ -37,8 +36,8 @@ struct Tunnel {
         beast::error_code ignored;
         local.shutdown(Local::shutdown_both, ignored);
         local.close(ignored);
-        beast::get_lowest_layer(ws).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        beast::get_lowest_layer(ws).socket().close(ignored);
+        beast::get_lowest_layer(ws).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(ws).close(ignored);
     }
     void exited() {
         --running;

@@ -19,7 +19,6 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -41,7 +40,7 @@ namespace {
 
 void close_socket(net::WsStream& ws) {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws).socket().close(ignored);
+    beast::get_lowest_layer(ws).close(ignored);
 }
 
 asio::awaitable<void> receive_ws(net::WsStream& ws, TrafficCounters& counters) {

@@ -12,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include <algorithm>
 #include <thread>
@@ -106,7 +105,7 @@ void EventStream::stop() {
         impl->retry.cancel();
         if (impl->ws) {
             boost::system::error_code ignored;
-            boost::beast::get_lowest_layer(*impl->ws).socket().close(ignored);
+            boost::beast::get_lowest_layer(*impl->ws).close(ignored);
         }
     });
     impl_->thread.join();

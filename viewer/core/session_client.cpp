@@ -11,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -267,7 +266,7 @@ void ViewerSession::drop_connection() {
     }
     asio::post(impl.io, [ws = impl.ws.get()] {
         boost::system::error_code ignored;
-        beast::get_lowest_layer(*ws).socket().close(ignored);
+        beast::get_lowest_layer(*ws).close(ignored);
     });
     std::unique_lock lock(impl.mutex);
     impl.wait(lock, std::chrono::seconds(2), [&] { return impl.tunnel_done; });

@@ -63,7 +63,7 @@ public:
         boost::asio::post(io_, [this] {
             boost::system::error_code ignored;
             local_.close(ignored);
-            boost::beast::get_lowest_layer(ws_).socket().close(ignored);
+            boost::beast::get_lowest_layer(ws_).close(ignored);
         });
         if (started_) wait_done(std::chrono::seconds(5));
         work_.reset();
