@@ -26,7 +26,8 @@ TEST(KbSearchTerms, unicode_punctuation_separates_words_too) {
 
 TEST(KbSearchTerms, stops_at_the_most_terms_asked_for) {
     EXPECT_EQ(kb_search_terms("a b c d e f", 3), (Words{"a", "b", "c"}));
-    EXPECT_EQ(kb_search_terms(std::string(100, 'x') + " y z", 2).size(), 2u);
+    const std::string long_word_first = std::string(100, 'x').append(" y z");
+    EXPECT_EQ(kb_search_terms(long_word_first, 2).size(), 2u);
 }
 
 TEST(KbSuggestionTerms, keeps_the_words_that_describe_the_problem_subject_first) {
