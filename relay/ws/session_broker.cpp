@@ -87,10 +87,7 @@ bool valid_session_id(std::string_view id) {
 }
 
 void close_socket(const std::shared_ptr<WsStream>& ws) {
-    if (!ws) return;
-    beast::error_code ignored;
-    ws->next_layer().next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    ws->next_layer().next_layer().close(ignored);
+    if (ws) ws->next_layer().close();
 }
 
 }  // namespace

@@ -258,9 +258,6 @@ TlsSocketStream TlsSocketStream::adopt(boost::beast::ssl_stream<boost::beast::tc
     return TlsSocketStream(std::make_unique<detail::TlsCore>(std::move(socket), ssl));
 }
 
-void teardown(boost::beast::role_type, TlsSocketStream& stream, boost::system::error_code& error) {
-    stream.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, error);
-    stream.next_layer().close(error);
-}
+void teardown(boost::beast::role_type, TlsSocketStream& stream, boost::system::error_code&) { stream.close(); }
 
 }  // namespace lifeline::net

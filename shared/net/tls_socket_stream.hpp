@@ -313,6 +313,9 @@ public:
             detail::TlsWriteOp<ConstBufferSequence>{*core_, buffers}, token, core_->socket);
     }
 
+    // Shuts the socket both ways and closes it at once (no close_notify): pending operations end with an error.
+    void close() { core_->close(); }
+
     // Sends close_notify and closes the socket.
     template <class Token>
     auto async_shutdown(Token&& token) {

@@ -11,6 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <memory>
+
 namespace lifeline::net {
 
 namespace asio = boost::asio;
@@ -34,26 +36,33 @@ asio::awaitable<std::optional<WsConnectError>> connect_websocket(WsStream& strea
     auto [resolve_error, endpoints] = co_await resolver.async_resolve(target.host, std::to_string(target.port), kTuple);
     if (resolve_error) co_return fail(Kind::network, "cannot resolve " + target.host + ": " + resolve_error.message());
 
-    // The socket closes when a step outlasts its timeout, which ends that step with an error.
+    // The socket closes when a step outlasts its timeout, which ends that step with an error. `due` says which step
+    // is running: a wait that fired as its step finished finds it moved on (max: none) and leaves the socket alone.
     auto& socket = ws->next_layer().next_layer();
     asio::steady_timer deadline(stream.get_executor());
+    auto due = std::make_shared<asio::steady_timer::time_point>();
     const auto arm = [&] {
-        deadline.expires_after(target.timeout);
-        deadline.async_wait([&socket](const beast::error_code& error) {
+        *due = asio::steady_timer::clock_type::now() + target.timeout;
+        deadline.expires_at(*due);
+        deadline.async_wait([&socket, due](const beast::error_code& error) {
             beast::error_code ignored;
-            if (!error) socket.close(ignored);
+            if (!error && asio::steady_timer::clock_type::now() >= *due) socket.close(ignored);
         });
+    };
+    const auto disarm = [&] {
+        *due = asio::steady_timer::time_point::max();
+        deadline.cancel();
     };
     arm();
     auto [connect_error, endpoint] = co_await asio::async_connect(socket, endpoints, kTuple);
+    disarm();
     if (connect_error) co_return fail(Kind::network, "cannot connect to " + where + ": " + connect_error.message());
     socket.set_option(asio::ip::tcp::no_delay(true));
 
     set_verify_host(ws->next_layer().native_handle(), target.host);
-    deadline.cancel();
     arm();
     auto [tls_error] = co_await ws->next_layer().async_handshake(kTuple);
-    deadline.cancel();
+    disarm();
     if (tls_error) {
         if (is_certificate_rejection(tls_error)) {
             co_return fail(Kind::certificate, "the relay at " + where +

@@ -36,8 +36,7 @@ struct Tunnel {
         beast::error_code ignored;
         local.shutdown(Local::shutdown_both, ignored);
         local.close(ignored);
-        beast::get_lowest_layer(ws).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        beast::get_lowest_layer(ws).close(ignored);
+        ws.next_layer().close();
     }
     void exited() {
         --running;
